@@ -1,0 +1,191 @@
+package proto
+
+import "time"
+
+// Application states, in lifecycle order. Finished, Failed and Killed are
+// final.
+const (
+	StateSubmitted = "SUBMITTED"
+	StateAccepted  = "ACCEPTED" // job master container granted
+	StateRunning   = "RUNNING"  // job master reported in
+	StateFinished  = "FINISHED"
+	StateFailed    = "FAILED"
+	StateKilled    = "KILLED"
+)
+
+// Final reports whether an application state is final.
+func Final(state string) bool {
+	return state == StateFinished || state == StateFailed || state == StateKilled
+}
+
+// SubmitRequest asks the coordinator to run a job binary that the client
+// stored in BinaryBucket.
+type SubmitRequest struct {
+	Name       string    `json:"name"`
+	Queue      string    `json:"queue"`
+	User       string    `json:"user"`
+	BinaryHash string    `json:"binary_hash"`
+	Args       []string  `json:"args"`
+	Master     Resources `json:"master"`   // the job master's container
+	Executor   Resources `json:"executor"` // each executor container
+}
+
+// SubmitReply returns the new application's ID.
+type SubmitReply struct {
+	Error string `json:"error,omitempty"`
+	AppID string `json:"app_id"`
+}
+
+// AppsRequest lists applications.
+type AppsRequest struct{}
+
+// AppsReply lists applications, newest first.
+type AppsReply struct {
+	Error string `json:"error,omitempty"`
+	Apps  []App  `json:"apps"`
+}
+
+// StatusRequest asks for one application.
+type StatusRequest struct {
+	AppID string `json:"app_id"`
+}
+
+// StatusReply returns one application.
+type StatusReply struct {
+	Error string `json:"error,omitempty"`
+	App   App    `json:"app"`
+}
+
+// KillRequest kills an application.
+type KillRequest struct {
+	AppID string `json:"app_id"`
+}
+
+// KillReply answers KillRequest with the application's state after it.
+type KillReply struct {
+	Error string `json:"error,omitempty"`
+	State string `json:"state"`
+}
+
+// NodesRequest lists workers.
+type NodesRequest struct{}
+
+// NodesReply lists workers.
+type NodesReply struct {
+	Error string `json:"error,omitempty"`
+	Nodes []Node `json:"nodes"`
+}
+
+// Node is a worker as the coordinator sees it.
+type Node struct {
+	ID            string    `json:"id"`
+	Host          string    `json:"host"`
+	State         string    `json:"state"` // RUNNING or LOST
+	Capacity      Resources `json:"capacity"`
+	Used          Resources `json:"used"`
+	Containers    int       `json:"containers"`
+	LastHeartbeat time.Time `json:"last_heartbeat"`
+}
+
+// Node states.
+const (
+	NodeRunning = "RUNNING"
+	NodeLost    = "LOST"
+)
+
+// App is an application's record: the coordinator's own fields plus what
+// its job master last reported.
+type App struct {
+	ID          string      `json:"id"`
+	Name        string      `json:"name"`
+	Queue       string      `json:"queue"`
+	User        string      `json:"user"`
+	State       string      `json:"state"`
+	Diagnostics string      `json:"diagnostics,omitempty"` // why it failed or was killed
+	SubmittedAt time.Time   `json:"submitted_at"`
+	FinishedAt  time.Time   `json:"finished_at,omitzero"`
+	BinaryHash  string      `json:"binary_hash"`
+	Args        []string    `json:"args"`
+	Master      Resources   `json:"master"`
+	Executor    Resources   `json:"executor"`
+	Containers  []Container `json:"containers"`
+	Stages      []Stage     `json:"stages,omitempty"`
+	Tasks       []Attempt   `json:"tasks,omitempty"`
+}
+
+// Container is a granted container of an application.
+type Container struct {
+	ID        string    `json:"id"`
+	WorkerID  string    `json:"worker_id"`
+	Role      string    `json:"role"`
+	Resources Resources `json:"resources"`
+	State     string    `json:"state"` // RUNNING, EXITED, LOST, KILLED
+	ExitCode  int       `json:"exit_code"`
+}
+
+// Container states.
+const (
+	ContainerRunning = "RUNNING"
+	ContainerExited  = "EXITED"
+	ContainerLost    = "LOST"
+	ContainerKilled  = "KILLED"
+)
+
+// Stage is a job master's progress report for one stage.
+type Stage struct {
+	ID       int     `json:"id"`
+	Name     string  `json:"name"`
+	Tasks    int     `json:"tasks"`
+	Done     int     `json:"done"`
+	Running  int     `json:"running"`
+	Progress float64 `json:"progress"` // 0..1
+}
+
+// Attempt is one attempt of one task.
+type Attempt struct {
+	Task        string `json:"task"` // "s<stage>-t<index>"
+	Attempt     int    `json:"attempt"`
+	ContainerID string `json:"container_id"`
+	WorkerID    string `json:"worker_id"`
+	State       string `json:"state"` // RUNNING, SUCCEEDED, FAILED
+	Error       string `json:"error,omitempty"`
+}
+
+// Attempt states.
+const (
+	AttemptRunning   = "RUNNING"
+	AttemptSucceeded = "SUCCEEDED"
+	AttemptFailed    = "FAILED"
+)
+
+// AllocateRequest asks for executor containers: Count more of them in
+// total (the coordinator grants them as capacity frees, FIFO), or to give
+// back Release.
+type AllocateRequest struct {
+	AppID   string   `json:"app_id"`
+	Count   int      `json:"count"`
+	Release []string `json:"release,omitempty"`
+}
+
+// AllocateReply acknowledges an AllocateRequest. ClusterVCores is the
+// total vcores of live workers, which job masters use as the default
+// parallelism.
+type AllocateReply struct {
+	Error         string `json:"error,omitempty"`
+	ClusterVCores int    `json:"cluster_vcores"`
+}
+
+// ContainerEvent tells a job master about one of its containers.
+type ContainerEvent struct {
+	Container Container `json:"container"`
+}
+
+// AppReport is a job master's report: progress, attempts, and when Final
+// is set its final state (StateFinished or StateFailed) and diagnostics.
+type AppReport struct {
+	AppID       string    `json:"app_id"`
+	Stages      []Stage   `json:"stages"`
+	Tasks       []Attempt `json:"tasks"`
+	Final       string    `json:"final,omitempty"`
+	Diagnostics string    `json:"diagnostics,omitempty"`
+}

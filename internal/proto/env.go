@@ -1,0 +1,29 @@
+package proto
+
+// Environment variables a worker sets for every container it launches. A
+// job binary started without SPINDLE_ROLE is in the client role.
+const (
+	EnvRole        = "SPINDLE_ROLE"         // RoleJobMaster, RoleExecutor or RoleDescribe
+	EnvNATSURL     = "SPINDLE_NATS_URL"     // the cluster's NATS URL
+	EnvAppID       = "SPINDLE_APP_ID"       // application ID
+	EnvContainerID = "SPINDLE_CONTAINER_ID" // container ID
+	EnvWorkerID    = "SPINDLE_WORKER_ID"    // worker running the container
+	EnvMemoryBytes = "SPINDLE_MEMORY_BYTES" // the container's memory grant, in bytes
+	EnvVCores      = "SPINDLE_VCORES"       // the container's vcore grant
+)
+
+// Roles of a job binary.
+const (
+	RoleJobMaster = "jobmaster"
+	RoleExecutor  = "executor"
+	// RoleDescribe makes a job binary parse its flags, build its graph and
+	// print a Description as JSON on stdout, then exit: 0 if the job is
+	// valid, 2 with a one-line reason on stderr if not. The CLI uses it to
+	// tell a job binary from any other file and to refuse bad job
+	// arguments before submitting.
+	RoleDescribe = "describe"
+)
+
+// DescribeMagic starts the stdout of a job binary in RoleDescribe, so that
+// the CLI can tell a Spindle job from an arbitrary program.
+const DescribeMagic = "spindle-job-v1 "

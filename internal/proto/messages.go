@@ -1,0 +1,104 @@
+package proto
+
+import "time"
+
+// Resources is an amount of vcores and memory.
+type Resources struct {
+	VCores      int   `json:"vcores"`
+	MemoryBytes int64 `json:"memory_bytes"`
+}
+
+// Fits reports whether r fits within free.
+func (r Resources) Fits(free Resources) bool {
+	return r.VCores <= free.VCores && r.MemoryBytes <= free.MemoryBytes
+}
+
+// Add returns r + o.
+func (r Resources) Add(o Resources) Resources {
+	return Resources{r.VCores + o.VCores, r.MemoryBytes + o.MemoryBytes}
+}
+
+// Sub returns r - o.
+func (r Resources) Sub(o Resources) Resources {
+	return Resources{r.VCores - o.VCores, r.MemoryBytes - o.MemoryBytes}
+}
+
+// Ack is the reply to requests that return nothing but success or an error.
+type Ack struct {
+	Error string `json:"error,omitempty"`
+}
+
+// RegisterRequest announces a worker and its capacity.
+type RegisterRequest struct {
+	WorkerID string    `json:"worker_id"`
+	Host     string    `json:"host"`
+	Capacity Resources `json:"capacity"`
+}
+
+// RegisterReply accepts a worker. HeartbeatInterval tells it how often to
+// send a Heartbeat.
+type RegisterReply struct {
+	Error             string        `json:"error,omitempty"`
+	HeartbeatInterval time.Duration `json:"heartbeat_interval"`
+}
+
+// Heartbeat is a worker's liveness signal, with the containers it runs.
+// A coordinator that does not know the worker (it restarted) answers
+// nothing; the worker registers again when it sees its heartbeat ignored
+// for long (it re-registers every RegisterEvery heartbeats anyway).
+type Heartbeat struct {
+	WorkerID   string   `json:"worker_id"`
+	Containers []string `json:"containers"`
+}
+
+// ContainerSpec is what a worker needs to start a container.
+type ContainerSpec struct {
+	ContainerID string    `json:"container_id"`
+	AppID       string    `json:"app_id"`
+	WorkerID    string    `json:"worker_id"`
+	Role        string    `json:"role"`        // RoleJobMaster or RoleExecutor
+	BinaryHash  string    `json:"binary_hash"` // object name in BinaryBucket
+	Args        []string  `json:"args"`        // job arguments
+	Resources   Resources `json:"resources"`
+}
+
+// LaunchRequest asks a worker to start a container.
+type LaunchRequest struct {
+	Spec ContainerSpec `json:"spec"`
+}
+
+// StopRequest asks a worker to stop containers: all of AppID's when
+// ContainerID is empty.
+type StopRequest struct {
+	AppID       string `json:"app_id"`
+	ContainerID string `json:"container_id,omitempty"`
+}
+
+// ContainerExit reports that a container's process ended.
+type ContainerExit struct {
+	WorkerID    string `json:"worker_id"`
+	AppID       string `json:"app_id"`
+	ContainerID string `json:"container_id"`
+	ExitCode    int    `json:"exit_code"`
+	Error       string `json:"error,omitempty"` // launch failure or signal
+}
+
+// LogsRequest asks a worker for the logs of an application's containers.
+type LogsRequest struct {
+	AppID string `json:"app_id"`
+}
+
+// ContainerLog is the captured output of one container.
+type ContainerLog struct {
+	ContainerID string `json:"container_id"`
+	WorkerID    string `json:"worker_id"`
+	Role        string `json:"role"`
+	Stdout      string `json:"stdout"`
+	Stderr      string `json:"stderr"`
+}
+
+// LogsReply carries the logs a worker holds for an application.
+type LogsReply struct {
+	Error string         `json:"error,omitempty"`
+	Logs  []ContainerLog `json:"logs"`
+}

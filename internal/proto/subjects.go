@@ -1,0 +1,55 @@
+package proto
+
+// Subjects served by the coordinator. All are request/reply unless noted.
+const (
+	SubjRegister  = "spindle.coord.register"  // worker → coord: RegisterRequest → RegisterReply
+	SubjHeartbeat = "spindle.coord.heartbeat" // worker → coord, publish: Heartbeat
+	SubjExit      = "spindle.coord.exit"      // worker → coord, publish: ContainerExit
+	SubjSubmit    = "spindle.coord.submit"    // client → coord: SubmitRequest → SubmitReply
+	SubjApps      = "spindle.coord.apps"      // client → coord: AppsRequest → AppsReply
+	SubjStatus    = "spindle.coord.status"    // client → coord: StatusRequest → StatusReply
+	SubjKill      = "spindle.coord.kill"      // client → coord: KillRequest → KillReply
+	SubjNodes     = "spindle.coord.nodes"     // client → coord: NodesRequest → NodesReply
+	SubjAllocate  = "spindle.coord.allocate"  // job master → coord: AllocateRequest → AllocateReply
+	SubjReport    = "spindle.coord.report"    // job master → coord: AppReport → Ack
+)
+
+// Object store bucket holding job binaries, named by the hex SHA-256 of
+// their content.
+const BinaryBucket = "spindle-binaries"
+
+// KV buckets of the coordinator's state.
+const (
+	AppsBucket  = "spindle-apps"
+	NodesBucket = "spindle-nodes"
+)
+
+// WorkerLaunch is where the coordinator sends a LaunchRequest to a worker
+// (request/reply, Ack).
+func WorkerLaunch(workerID string) string { return "spindle.worker." + workerID + ".launch" }
+
+// WorkerStop is where the coordinator sends a StopRequest (request/reply, Ack).
+func WorkerStop(workerID string) string { return "spindle.worker." + workerID + ".stop" }
+
+// WorkerLogs is where a client asks a worker for container logs
+// (LogsRequest → LogsReply).
+func WorkerLogs(workerID string) string { return "spindle.worker." + workerID + ".logs" }
+
+// AppEvents is where the coordinator publishes ContainerEvent values for an
+// application's job master (publish).
+func AppEvents(appID string) string { return "spindle.app." + appID + ".events" }
+
+// JobMasterNext is where executors ask the job master for work
+// (NextRequest → NextReply).
+func JobMasterNext(appID string) string { return "spindle.app." + appID + ".jm.next" }
+
+// JobMasterProgress is where executors publish TaskProgress (publish).
+func JobMasterProgress(appID string) string { return "spindle.app." + appID + ".jm.progress" }
+
+// ShuffleStream names the JetStream stream that holds one application's
+// shuffle data; ShuffleSubject is the subject of one partition of one
+// shuffle inside it.
+func ShuffleStream(appID string) string { return "SHUFFLE_" + appID }
+
+// ShuffleSubjects is the subject filter of ShuffleStream.
+func ShuffleSubjects(appID string) string { return "spindle.shuffle." + appID + ".>" }
