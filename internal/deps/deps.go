@@ -8,4 +8,5 @@ import (
 	_ "github.com/urfave/cli/v3"
 	_ "github.com/vbauerster/mpb/v8"
 	_ "golang.org/x/term"
+	_ "github.com/prometheus/client_golang/prometheus/promhttp"
 )

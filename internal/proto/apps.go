@@ -158,9 +158,11 @@ const (
 	AttemptFailed    = "FAILED"
 )
 
-// AllocateRequest asks for executor containers: Count more of them in
-// total (the coordinator grants them as capacity frees, FIFO), or to give
-// back Release.
+// AllocateRequest sets how many executor containers an application wants:
+// Count is the total it wants running, granted ones included. The
+// coordinator grants up to it as capacity frees (FIFO across
+// applications); a lower Count cancels what is still pending. Release
+// names running containers the job master gives back (they are stopped).
 type AllocateRequest struct {
 	AppID   string   `json:"app_id"`
 	Count   int      `json:"count"`
