@@ -26,6 +26,7 @@ type SubmitRequest struct {
 	User       string    `json:"user"`
 	BinaryHash string    `json:"binary_hash"`
 	Args       []string  `json:"args"`
+	WorkDir    string    `json:"work_dir"` // the client's working directory; containers start in it
 	Master     Resources `json:"master"`   // the job master's container
 	Executor   Resources `json:"executor"` // each executor container
 }
@@ -106,6 +107,7 @@ type App struct {
 	FinishedAt  time.Time   `json:"finished_at,omitzero"`
 	BinaryHash  string      `json:"binary_hash"`
 	Args        []string    `json:"args"`
+	WorkDir     string      `json:"work_dir"`
 	Master      Resources   `json:"master"`
 	Executor    Resources   `json:"executor"`
 	Containers  []Container `json:"containers"`
@@ -121,6 +123,7 @@ type Container struct {
 	Resources Resources `json:"resources"`
 	State     string    `json:"state"` // RUNNING, EXITED, LOST, KILLED
 	ExitCode  int       `json:"exit_code"`
+	Error     string    `json:"error,omitempty"` // launch failure, signal, or why it was lost
 }
 
 // Container states.

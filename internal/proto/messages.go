@@ -59,6 +59,7 @@ type ContainerSpec struct {
 	Role        string    `json:"role"`        // RoleJobMaster or RoleExecutor
 	BinaryHash  string    `json:"binary_hash"` // object name in BinaryBucket
 	Args        []string  `json:"args"`        // job arguments
+	WorkDir     string    `json:"work_dir"`    // working directory of the process, if it exists there
 	Resources   Resources `json:"resources"`
 }
 

@@ -1,0 +1,110 @@
+package codec
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"unsafe"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+)
+
+// ErrUnsupported is returned by For for a type with no Arrow mapping.
+var ErrUnsupported = errors.New("codec: unsupported element type")
+
+// Column is the plan for one Go type as one Arrow column.
+type Column[T any] struct {
+	Type arrow.DataType
+	// Appender returns a function that appends a value to b (a builder of
+	// Type) and returns about how many bytes it added.
+	Appender func(b array.Builder) func(v T) int
+	// Getter returns a function that reads row i of a (an array of Type).
+	Getter func(a arrow.Array) func(i int) T
+}
+
+// NewBuilder returns a builder for c's Arrow type.
+func (c Column[T]) NewBuilder() array.Builder {
+	return array.NewBuilder(memory.DefaultAllocator, c.Type)
+}
+
+// For plans T. Strings returned by a Getter point into the Arrow array's
+// memory; clone them to keep them past the array.
+func For[T any]() (Column[T], error) {
+	t := reflect.TypeFor[T]()
+	switch t.Kind() {
+	case reflect.String:
+		return Column[T]{arrow.BinaryTypes.String, appendString[T], getString[T]}, nil
+	case reflect.Slice:
+		if t.Elem().Kind() == reflect.Uint8 {
+			return Column[T]{arrow.BinaryTypes.Binary, appendBytes[T], getBytes[T]}, nil
+		}
+	case reflect.Bool:
+		return Column[T]{arrow.FixedWidthTypes.Boolean, appendBool[T], getBool[T]}, nil
+	case reflect.Float32, reflect.Float64:
+		return floatColumn[T](t.Kind()), nil
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return intColumn[T](t.Size()), nil
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		return uintColumn[T](t.Size()), nil
+	}
+	return Column[T]{}, fmt.Errorf("%w: %s", ErrUnsupported, t)
+}
+
+// as reinterprets v as U; For only pairs T and U of the same underlying
+// kind and size.
+func as[U, T any](v T) U { return *(*U)(unsafe.Pointer(&v)) }
+
+func appendString[T any](b array.Builder) func(T) int {
+	sb := b.(*array.StringBuilder)
+	return func(v T) int { s := as[string](v); sb.Append(s); return len(s) + 4 }
+}
+
+func getString[T any](a arrow.Array) func(int) T {
+	sa := a.(*array.String)
+	return func(i int) T { return as[T](sa.Value(i)) }
+}
+
+func appendBytes[T any](b array.Builder) func(T) int {
+	bb := b.(*array.BinaryBuilder)
+	return func(v T) int { p := as[[]byte](v); bb.Append(p); return len(p) + 4 }
+}
+
+func getBytes[T any](a arrow.Array) func(int) T {
+	ba := a.(*array.Binary)
+	return func(i int) T { return as[T](ba.Value(i)) }
+}
+
+func appendBool[T any](b array.Builder) func(T) int {
+	bb := b.(*array.BooleanBuilder)
+	return func(v T) int { bb.Append(as[bool](v)); return 1 }
+}
+
+func getBool[T any](a arrow.Array) func(int) T {
+	ba := a.(*array.Boolean)
+	return func(i int) T { return as[T](ba.Value(i)) }
+}
+
+func floatColumn[T any](k reflect.Kind) Column[T] {
+	if k == reflect.Float32 {
+		return Column[T]{arrow.PrimitiveTypes.Float32,
+			func(b array.Builder) func(T) int {
+				fb := b.(*array.Float32Builder)
+				return func(v T) int { fb.Append(as[float32](v)); return 4 }
+			},
+			func(a arrow.Array) func(int) T {
+				fa := a.(*array.Float32)
+				return func(i int) T { return as[T](fa.Value(i)) }
+			}}
+	}
+	return Column[T]{arrow.PrimitiveTypes.Float64,
+		func(b array.Builder) func(T) int {
+			fb := b.(*array.Float64Builder)
+			return func(v T) int { fb.Append(as[float64](v)); return 8 }
+		},
+		func(a arrow.Array) func(int) T {
+			fa := a.(*array.Float64)
+			return func(i int) T { return as[T](fa.Value(i)) }
+		}}
+}

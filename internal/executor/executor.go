@@ -1,0 +1,131 @@
+package executor
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"spindle/internal/proto"
+	"spindle/shuffle"
+)
+
+// Env is what a running task may use besides its spec.
+type Env struct {
+	AppID       string
+	ContainerID string
+	WorkerID    string
+	NC          *nats.Conn
+	JS          jetstream.JetStream // publishes with a bounded async window
+	Logger      *slog.Logger
+	// Progress reports the fraction (0..1) of the current task done. It is
+	// cheap; call it as often as convenient.
+	Progress func(fraction float64)
+}
+
+// RunFunc runs one task attempt and returns its result; it must not panic.
+type RunFunc func(ctx context.Context, t *proto.TaskSpec, env *Env) proto.TaskResult
+
+// Timing of the loop.
+const (
+	requestTimeout = 30 * time.Second // a job master holds a request at most ~10 s
+	giveUpAfter    = 60 * time.Second // no answer from the job master this long: exit
+	progressEvery  = 500 * time.Millisecond
+)
+
+// ErrNoJobMaster is returned when the job master stops answering.
+var ErrNoJobMaster = errors.New("executor: job master does not answer")
+
+// Run serves tasks until the job master says exit or ctx ends.
+func Run(ctx context.Context, nc *nats.Conn, appID, containerID, workerID string, run RunFunc, log *slog.Logger) error {
+	js, err := jetstream.New(nc, jetstream.WithPublishAsyncMaxPending(shuffle.MaxPending))
+	if err != nil {
+		return err
+	}
+	env := &Env{AppID: appID, ContainerID: containerID, WorkerID: workerID, NC: nc, JS: js, Logger: log}
+	req := proto.NextRequest{ContainerID: containerID, WorkerID: workerID}
+	for {
+		reply, err := next(ctx, nc, appID, req)
+		if err != nil {
+			return err
+		}
+		if reply.Exit {
+			return nil
+		}
+		req.Result = nil
+		if reply.Task != nil {
+			res := runOne(ctx, env, reply.Task, run)
+			req.Result = &res
+		}
+	}
+}
+
+// next asks for work, retrying while the job master is busy or
+// restarting, for up to giveUpAfter.
+func next(ctx context.Context, nc *nats.Conn, appID string, req proto.NextRequest) (proto.NextReply, error) {
+	data, _ := json.Marshal(req)
+	deadline := time.Now().Add(giveUpAfter)
+	for {
+		rctx, cancel := context.WithTimeout(ctx, requestTimeout)
+		msg, err := nc.RequestWithContext(rctx, proto.JobMasterNext(appID), data)
+		cancel()
+		if err == nil {
+			var reply proto.NextReply
+			if err := json.Unmarshal(msg.Data, &reply); err != nil {
+				return reply, fmt.Errorf("executor: bad reply from job master: %w", err)
+			}
+			return reply, nil
+		}
+		if ctx.Err() != nil {
+			return proto.NextReply{}, ctx.Err()
+		}
+		if time.Now().After(deadline) {
+			return proto.NextReply{}, fmt.Errorf("%w: %v", ErrNoJobMaster, err)
+		}
+		select {
+		case <-time.After(500 * time.Millisecond):
+		case <-ctx.Done():
+			return proto.NextReply{}, ctx.Err()
+		}
+	}
+}
+
+// runOne runs a task while a goroutine publishes its progress.
+func runOne(ctx context.Context, env *Env, t *proto.TaskSpec, run RunFunc) proto.TaskResult {
+	var mu sync.Mutex // protects frac
+	frac := 0.0
+	env.Progress = func(f float64) { mu.Lock(); frac = f; mu.Unlock() }
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		tick := time.NewTicker(progressEvery)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+				mu.Lock()
+				p := proto.TaskProgress{AttemptID: t.AttemptID, Fraction: frac}
+				mu.Unlock()
+				data, _ := json.Marshal(p)
+				env.NC.Publish(proto.JobMasterProgress(env.AppID), data)
+			}
+		}
+	}()
+	start := time.Now()
+	env.Logger.Info("task started", "attempt", t.AttemptID, "stage", t.Stage, "index", t.Index)
+	res := run(ctx, t, env)
+	close(done)
+	wg.Wait()
+	env.Logger.Info("task ended", "attempt", t.AttemptID, "took", time.Since(start).Round(time.Millisecond), "error", res.Error)
+	return res
+}

@@ -1,0 +1,325 @@
+package jobmaster
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"spindle/dataflow"
+	"spindle/internal/proto"
+	"spindle/shuffle"
+)
+
+// Config is what a job master needs.
+type Config struct {
+	AppID  string
+	NC     *nats.Conn
+	Graph  *dataflow.Graph
+	Logger *slog.Logger
+}
+
+// Timing of the shell.
+const (
+	holdRequest = 10 * time.Second       // longest an executor's request waits for a task
+	reportEvery = 500 * time.Millisecond // progress reports to the coordinator
+)
+
+// ErrJobFailed wraps the reason a job failed.
+var ErrJobFailed = errors.New("job failed")
+
+// Run runs the job to its end and reports the outcome to the coordinator.
+// It returns nil when the job finished and its output is committed.
+func Run(ctx context.Context, cfg Config) error {
+	m, err := start(ctx, cfg)
+	if err == nil {
+		err = m.loop(ctx)
+	}
+	if err == nil {
+		err = m.commitJob()
+	}
+	final := proto.AppReport{AppID: cfg.AppID, Final: proto.StateFinished}
+	if m != nil {
+		final = m.state.Report()
+		final.Final = proto.StateFinished
+	}
+	if err != nil {
+		final.Final, final.Diagnostics = proto.StateFailed, err.Error()
+	}
+	if rerr := request(context.WithoutCancel(ctx), cfg.NC, proto.SubjReport, final, &proto.Ack{}); rerr != nil {
+		cfg.Logger.Error("final report not delivered", "err", rerr)
+	}
+	if m != nil {
+		m.release()
+	}
+	return err
+}
+
+// held is an executor's request waiting for a task.
+type held struct {
+	msg   *nats.Msg
+	req   proto.NextRequest
+	since time.Time
+}
+
+// master is the shell around State.
+type master struct {
+	cfg     Config
+	state   *State
+	plan    *dataflow.Plan
+	waiting []held // executors' requests held until there is work
+	next    chan *nats.Msg
+	prog    chan *nats.Msg
+	events  chan *nats.Msg
+	subs    []*nats.Subscription
+	outputs []string
+}
+
+func start(ctx context.Context, cfg Config) (*master, error) {
+	plan, err := dataflow.Build(cfg.Graph)
+	if err != nil {
+		return nil, err
+	}
+	var alloc proto.AllocateReply
+	if err := request(ctx, cfg.NC, proto.SubjAllocate, proto.AllocateRequest{AppID: cfg.AppID}, &alloc); err != nil {
+		return nil, fmt.Errorf("ask coordinator for cluster size: %w", err)
+	}
+	par := max(alloc.ClusterVCores, 1)
+	splits, parts, outputs, err := layout(ctx, cfg.Graph, plan, par)
+	if err != nil {
+		return nil, err
+	}
+	js, err := jetstream.New(cfg.NC)
+	if err != nil {
+		return nil, err
+	}
+	if err := shuffle.EnsureStream(ctx, js, cfg.AppID); err != nil {
+		return nil, err
+	}
+	m := &master{cfg: cfg, plan: plan, state: New(cfg.AppID, plan, splits, parts), outputs: outputs,
+		next: make(chan *nats.Msg, 256), prog: make(chan *nats.Msg, 1024), events: make(chan *nats.Msg, 256)}
+	for subj, ch := range map[string]chan *nats.Msg{
+		proto.JobMasterNext(cfg.AppID):     m.next,
+		proto.JobMasterProgress(cfg.AppID): m.prog,
+		proto.AppEvents(cfg.AppID):         m.events,
+	} {
+		sub, err := cfg.NC.ChanSubscribe(subj, ch)
+		if err != nil {
+			m.release()
+			return nil, err
+		}
+		m.subs = append(m.subs, sub)
+	}
+	want := min(m.state.MaxParallelism(), par)
+	cfg.Logger.Info("job planned", "stages", len(plan.Stages), "executors", want, "parallelism", par)
+	if err := request(ctx, cfg.NC, proto.SubjAllocate, proto.AllocateRequest{AppID: cfg.AppID, Count: want}, &alloc); err != nil {
+		m.release()
+		return nil, fmt.Errorf("request executors: %w", err)
+	}
+	return m, nil
+}
+
+// layout validates the job's sources and sinks and sizes its stages.
+func layout(ctx context.Context, g *dataflow.Graph, plan *dataflow.Plan, par int) (map[int][]proto.Split, map[int]int, []string, error) {
+	splits := make(map[int][]proto.Split)
+	parts := make(map[int]int)
+	var outputs []string
+	for _, n := range g.Nodes {
+		if v, ok := n.Impl.(dataflow.Validator); ok {
+			if err := v.Validate(); err != nil {
+				return nil, nil, nil, err
+			}
+		}
+		switch impl := n.Impl.(type) {
+		case dataflow.SplitSource:
+			sp, err := impl.Splits(ctx, par)
+			if err != nil {
+				return nil, nil, nil, fmt.Errorf("step %q: %w", n.Name, err)
+			}
+			splits[plan.StageOf[n.ID]] = sp
+		case dataflow.Partitioner:
+			parts[n.ID] = par
+			if p := impl.Partitions(); p > 0 {
+				parts[n.ID] = p
+			}
+		case dataflow.Output:
+			outputs = append(outputs, impl.OutputDir())
+		}
+	}
+	return splits, parts, outputs, nil
+}
+
+// loop serves executors until every task is committed or the job fails.
+func (m *master) loop(ctx context.Context) error {
+	tick := time.NewTicker(reportEvery)
+	defer tick.Stop()
+	for !m.state.Done() && m.state.Failure() == "" {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case msg := <-m.next:
+			m.onNext(msg)
+		case msg := <-m.prog:
+			var p proto.TaskProgress
+			if json.Unmarshal(msg.Data, &p) == nil {
+				m.state.Progress(p)
+			}
+		case msg := <-m.events:
+			m.onEvent(msg)
+		case now := <-tick.C:
+			m.expire(now)
+			m.report()
+		}
+		m.dispatch()
+	}
+	if f := m.state.Failure(); f != "" {
+		return fmt.Errorf("%w: %s", ErrJobFailed, f)
+	}
+	return nil
+}
+
+func (m *master) onNext(msg *nats.Msg) {
+	var req proto.NextRequest
+	if err := json.Unmarshal(msg.Data, &req); err != nil {
+		m.cfg.Logger.Warn("bad request from executor", "err", err)
+		return
+	}
+	if req.Result != nil {
+		commit, discard := m.state.Complete(*req.Result)
+		if req.Result.Error != "" {
+			m.cfg.Logger.Warn("attempt failed", "attempt", req.Result.AttemptID, "container", req.ContainerID, "err", req.Result.Error)
+		}
+		m.commitTask(commit)
+		removeAll(discard)
+	}
+	m.waiting = append(m.waiting, held{msg, req, time.Now()})
+}
+
+func (m *master) onEvent(msg *nats.Msg) {
+	var ev proto.ContainerEvent
+	if err := json.Unmarshal(msg.Data, &ev); err != nil {
+		return
+	}
+	c := ev.Container
+	if c.State == proto.ContainerLost || c.State == proto.ContainerExited || c.State == proto.ContainerKilled {
+		m.state.ContainerLost(c.ID, fmt.Sprintf("container %s on %s %s (exit code %d)", c.ID, c.WorkerID, c.State, c.ExitCode))
+	}
+}
+
+// dispatch answers held requests that now have a task.
+func (m *master) dispatch() {
+	kept := m.waiting[:0]
+	for _, h := range m.waiting {
+		if t := m.state.Assign(h.req.ContainerID, h.req.WorkerID); t != nil {
+			respond(h.msg, proto.NextReply{Task: t})
+			continue
+		}
+		kept = append(kept, h)
+	}
+	m.waiting = kept
+}
+
+// expire answers requests held longer than holdRequest with an empty
+// reply, so that the executor asks again instead of timing out.
+func (m *master) expire(now time.Time) {
+	kept := m.waiting[:0]
+	for _, h := range m.waiting {
+		if now.Sub(h.since) >= holdRequest {
+			respond(h.msg, proto.NextReply{})
+			continue
+		}
+		kept = append(kept, h)
+	}
+	m.waiting = kept
+}
+
+func (m *master) report() {
+	r := m.state.Report()
+	data, _ := json.Marshal(r)
+	if err := m.cfg.NC.Publish(proto.SubjReport, data); err != nil {
+		m.cfg.Logger.Warn("progress report", "err", err)
+	}
+}
+
+// commitTask moves a committed attempt's files to their final names.
+func (m *master) commitTask(files []proto.StagedFile) {
+	for _, f := range files {
+		if err := os.Rename(f.Temp, f.Final); err != nil {
+			m.state.Fail(fmt.Sprintf("commit %s: %v", f.Final, err))
+		}
+	}
+}
+
+// commitJob finishes every output directory: staging removed, _SUCCESS
+// written last.
+func (m *master) commitJob() error {
+	for _, dir := range m.outputs {
+		if err := os.RemoveAll(filepath.Join(dir, "_temporary")); err != nil {
+			return fmt.Errorf("commit %s: %w", dir, err)
+		}
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return fmt.Errorf("commit %s: %w", dir, err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "_SUCCESS"), nil, 0o644); err != nil {
+			return fmt.Errorf("commit %s: %w", dir, err)
+		}
+	}
+	return nil
+}
+
+// release tells executors to exit and gives their containers back.
+func (m *master) release() {
+	for _, h := range m.waiting {
+		respond(h.msg, proto.NextReply{Exit: true})
+	}
+	m.waiting = nil
+	for _, s := range m.subs {
+		s.Unsubscribe()
+	}
+	var ack proto.AllocateReply
+	request(context.Background(), m.cfg.NC, proto.SubjAllocate, proto.AllocateRequest{AppID: m.cfg.AppID, Count: 0}, &ack)
+}
+
+func removeAll(files []proto.StagedFile) {
+	for _, f := range files {
+		os.Remove(f.Temp)
+	}
+}
+
+func respond(msg *nats.Msg, v any) {
+	data, _ := json.Marshal(v)
+	msg.Respond(data)
+}
+
+// request sends v to subj and decodes the reply into out; a reply whose
+// Error field is set becomes an error.
+func request(ctx context.Context, nc *nats.Conn, subj string, v, out any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	msg, err := nc.RequestWithContext(ctx, subj, data)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(msg.Data, out); err != nil {
+		return err
+	}
+	var e struct {
+		Error string `json:"error"`
+	}
+	json.Unmarshal(msg.Data, &e)
+	if e.Error != "" {
+		return errors.New(e.Error)
+	}
+	return nil
+}
