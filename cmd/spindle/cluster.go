@@ -1,0 +1,193 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"time"
+
+	"spindle/coordinator"
+	"spindle/internal/client"
+	"spindle/internal/proto"
+)
+
+// Deadlines of a local cluster.
+const (
+	clusterStartTimeout = 15 * time.Second // coordinator ready, workers registered
+	workerStopTimeout   = 5 * time.Second  // SIGTERM to SIGKILL
+)
+
+// clusterConfig describes a local cluster: a coordinator in this process
+// and workers as child processes of this executable.
+type clusterConfig struct {
+	dir     string // coordinator/, worker-N/ and worker-N.log go here
+	workers int
+	listen  string // coordinator's NATS address
+	http    string // "" disables the HTTP API
+	vcores  int    // per worker; 0 = the machine's
+	memory  string // per worker, a size; "" = the machine's
+	logger  *slog.Logger
+}
+
+// cluster is a running local cluster. stop must be called.
+type cluster struct {
+	cfg       clusterConfig
+	url       string
+	stopCoord context.CancelFunc
+	coordDone chan error // receives coordinator.Run's result
+	workers   []*workerProc
+}
+
+// startCluster starts the coordinator and then the workers. It does not
+// wait for the workers to register (see waitWorkers).
+func startCluster(ctx context.Context, cfg clusterConfig) (*cluster, error) {
+	coordCtx, cancel := context.WithCancel(context.Background()) // stop owns its end
+	c := &cluster{cfg: cfg, stopCoord: cancel, coordDone: make(chan error, 1)}
+	ready := make(chan string, 1)
+	go func() {
+		c.coordDone <- coordinator.Run(coordCtx, coordinator.Config{
+			DataDir: filepath.Join(cfg.dir, "coordinator"),
+			Listen:  cfg.listen,
+			HTTP:    cfg.http,
+			Logger:  cfg.logger,
+		}, func(url string) {
+			select {
+			case ready <- url:
+			default:
+			}
+		})
+	}()
+	if err := c.awaitCoordinator(ctx, ready); err != nil {
+		c.stop()
+		return nil, err
+	}
+	if err := c.startWorkers(); err != nil {
+		c.stop()
+		return nil, err
+	}
+	return c, nil
+}
+
+// awaitCoordinator waits for the coordinator's ready call.
+func (c *cluster) awaitCoordinator(ctx context.Context, ready <-chan string) error {
+	timer := time.NewTimer(clusterStartTimeout)
+	defer timer.Stop()
+	select {
+	case c.url = <-ready:
+		return nil
+	case err := <-c.coordDone:
+		c.coordDone <- err // for stop
+		return fmt.Errorf("coordinator failed to start: %v", err)
+	case <-timer.C:
+		return fmt.Errorf("coordinator not ready after %v", clusterStartTimeout)
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// startWorkers starts the worker processes.
+func (c *cluster) startWorkers() error {
+	exe, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("cannot find the spindle executable: %w", err)
+	}
+	for i := 1; i <= c.cfg.workers; i++ {
+		w, err := startWorker(exe, c.workerArgs(i), filepath.Join(c.cfg.dir, workerName(i)+".log"))
+		if err != nil {
+			return err
+		}
+		c.workers = append(c.workers, w)
+	}
+	return nil
+}
+
+func workerName(i int) string { return "worker-" + strconv.Itoa(i) }
+
+// workerArgs is the command line of worker i.
+func (c *cluster) workerArgs(i int) []string {
+	args := []string{"worker", "--coordinator", c.url, "--id", workerName(i),
+		"--data-dir", filepath.Join(c.cfg.dir, workerName(i))}
+	if c.cfg.vcores > 0 {
+		args = append(args, "--vcores", strconv.Itoa(c.cfg.vcores))
+	}
+	if c.cfg.memory != "" {
+		args = append(args, "--memory", c.cfg.memory)
+	}
+	return args
+}
+
+// waitWorkers waits until the coordinator lists every worker RUNNING.
+func (c *cluster) waitWorkers(ctx context.Context, cl *client.Client) error {
+	ctx, cancel := context.WithTimeout(ctx, clusterStartTimeout)
+	defer cancel()
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for running := 0; ; {
+		if w := c.exitedWorker(); w != nil {
+			return fmt.Errorf("%s exited: %v (log: %s)", w.name, w.err, w.log)
+		}
+		nodes, err := cl.Nodes(ctx)
+		if err == nil {
+			running = countRunning(nodes)
+			if running >= c.cfg.workers {
+				return nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				return fmt.Errorf("only %d of %d workers registered within %v", running, c.cfg.workers, clusterStartTimeout)
+			}
+			return ctx.Err()
+		case <-tick.C:
+		}
+	}
+}
+
+func countRunning(nodes []proto.Node) int {
+	n := 0
+	for _, nd := range nodes {
+		if nd.State == proto.NodeRunning {
+			n++
+		}
+	}
+	return n
+}
+
+// exitedWorker returns a worker process that has ended, if any.
+func (c *cluster) exitedWorker() *workerProc {
+	for _, w := range c.workers {
+		select {
+		case <-w.done:
+			return w
+		default:
+		}
+	}
+	return nil
+}
+
+// stop stops the workers (SIGTERM, then SIGKILL after workerStopTimeout)
+// and then the coordinator, and waits for all of them.
+func (c *cluster) stop() {
+	for _, w := range c.workers {
+		w.signal(syscall.SIGTERM)
+	}
+	for _, w := range c.workers {
+		w.wait(workerStopTimeout)
+	}
+	c.stopCoord()
+	<-c.coordDone
+}
+
+// dumpLogs writes the last lines of every worker's log to w.
+func (c *cluster) dumpLogs(w io.Writer) {
+	for _, wp := range c.workers {
+		fmt.Fprintf(w, "==> %s <==\n%s", wp.log, tail(wp.log, 20))
+	}
+}

@@ -1,0 +1,141 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/urfave/cli/v3"
+
+	"spindle/coordinator"
+	"spindle/internal/proto"
+	"spindle/internal/size"
+	"spindle/worker"
+)
+
+func logLevelFlag() cli.Flag {
+	return &cli.StringFlag{Name: "log-level", Value: "info", Usage: "debug, info, warn or error"}
+}
+
+// newLogger returns a text logger on w at the named level.
+func newLogger(w io.Writer, level string) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, usagef("bad --log-level %q (want debug, info, warn or error)", level)
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})), nil
+}
+
+func coordinatorCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "coordinator",
+		Usage: "run a coordinator (resource manager) until interrupted",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "data-dir", Value: "spindle-data/coordinator", Usage: "the coordinator's state"},
+			&cli.StringFlag{Name: "nats-url", Usage: "use this NATS cluster instead of an embedded server"},
+			&cli.StringFlag{Name: "listen", Value: defaultListen, Usage: "address of the embedded NATS server"},
+			&cli.StringFlag{Name: "http", Value: defaultHTTP, Usage: "address of the HTTP API and web UI (\"\" disables)"},
+			&cli.DurationFlag{Name: "node-timeout", Usage: "declare a silent worker lost after this long", DefaultText: "the coordinator's"},
+			logLevelFlag(),
+		},
+		Action: coordinatorAction,
+	}
+}
+
+func coordinatorAction(ctx context.Context, cmd *cli.Command) error {
+	if _, err := args(cmd); err != nil {
+		return err
+	}
+	log, err := newLogger(cmd.Root().ErrWriter, cmd.String("log-level"))
+	if err != nil {
+		return err
+	}
+	cfg := coordinator.Config{
+		DataDir:     cmd.String("data-dir"),
+		NATSURL:     cmd.String("nats-url"),
+		Listen:      cmd.String("listen"),
+		HTTP:        cmd.String("http"),
+		NodeTimeout: cmd.Duration("node-timeout"),
+		Logger:      log,
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	ready := func(url string) { log.Info("coordinator ready", "url", url) }
+	if err := coordinator.Run(ctx, cfg, ready); err != nil {
+		return exitError{code: exitFailed, err: fmt.Errorf("coordinator: %w", err)}
+	}
+	return nil
+}
+
+func workerCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "worker",
+		Usage: "run a worker (node manager) until interrupted",
+		Flags: []cli.Flag{
+			coordinatorFlag(),
+			&cli.IntFlag{Name: "vcores", Usage: "vcores to offer", DefaultText: "the machine's"},
+			&cli.StringFlag{Name: "memory", Usage: "memory to offer, e.g. 8GiB", DefaultText: "the machine's"},
+			&cli.StringFlag{Name: "data-dir", Value: "spindle-data/worker", Usage: "the worker's state and cached binaries"},
+			&cli.StringFlag{Name: "id", Usage: "worker ID, unique in the cluster", DefaultText: "chosen by the worker"},
+			logLevelFlag(),
+		},
+		Action: workerAction,
+	}
+}
+
+func workerAction(ctx context.Context, cmd *cli.Command) error {
+	if _, err := args(cmd); err != nil {
+		return err
+	}
+	log, err := newLogger(cmd.Root().ErrWriter, cmd.String("log-level"))
+	if err != nil {
+		return err
+	}
+	capacity, err := workerCapacity(cmd)
+	if err != nil {
+		return err
+	}
+	cfg := worker.Config{
+		NATSURL:  cmd.String("coordinator"),
+		DataDir:  cmd.String("data-dir"),
+		WorkerID: cmd.String("id"),
+		Capacity: capacity,
+		Logger:   log,
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := worker.Run(ctx, cfg); err != nil {
+		return exitError{code: exitFailed, err: fmt.Errorf("worker: %w", err)}
+	}
+	return nil
+}
+
+// workerCapacity reads --vcores and --memory; zero fields mean the
+// machine's.
+func workerCapacity(cmd *cli.Command) (proto.Resources, error) {
+	var r proto.Resources
+	if r.VCores = int(cmd.Int("vcores")); r.VCores < 0 {
+		return r, usagef("--vcores must not be negative")
+	}
+	if m := cmd.String("memory"); m != "" {
+		n, err := parseMemory(m)
+		if err != nil {
+			return r, err
+		}
+		r.MemoryBytes = n
+	}
+	return r, nil
+}
+
+// parseMemory parses a --memory value.
+func parseMemory(s string) (int64, error) {
+	n, err := size.Parse(s)
+	if err != nil {
+		return 0, usagef("bad --memory: %v", err)
+	}
+	return n, nil
+}

@@ -1,0 +1,163 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/urfave/cli/v3"
+
+	"spindle/internal/client"
+	"spindle/internal/proto"
+	"spindle/internal/size"
+)
+
+// Container resources of every submitted application, until the CLI has
+// flags for them.
+const (
+	masterVCores   = 1
+	masterMemory   = 512 * size.MiB
+	executorVCores = 1
+	executorMemory = 1 * size.GiB
+)
+
+// submitOptions are the flags of submit that run shares.
+type submitOptions struct {
+	name   string // application name; the job's own name if empty
+	queue  string
+	detach bool // return once submitted
+}
+
+func submitCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "submit",
+		Usage:     "submit a job to a cluster and wait for it",
+		ArgsUsage: "PACKAGE|BINARY [-- JOB-ARGS...]",
+		Flags: []cli.Flag{
+			coordinatorFlag(),
+			&cli.StringFlag{Name: "queue", Value: "default", Usage: "scheduler queue"},
+			&cli.StringFlag{Name: "name", Usage: "application name (default: the job's name)"},
+			&cli.BoolFlag{Name: "detach", Usage: "print the application ID and return without waiting"},
+		},
+		Action: submitAction,
+	}
+}
+
+func submitAction(ctx context.Context, cmd *cli.Command) error {
+	target, jobArgs, err := splitJobArgs(cmd.Args().Slice())
+	if err != nil {
+		return err
+	}
+	c, err := dial(ctx, cmd)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	stdout, stderr := cmd.Root().Writer, cmd.Root().ErrWriter
+	j, err := prepareJob(ctx, target, jobArgs, stderr)
+	if err != nil {
+		return err
+	}
+	defer j.close()
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	opts := submitOptions{name: cmd.String("name"), queue: cmd.String("queue"), detach: cmd.Bool("detach")}
+	res, err := submitJob(ctx, c, j, opts, stdout, stderr)
+	if errors.Is(err, context.Canceled) && res.app.ID != "" {
+		fmt.Fprintf(stderr, "application %s is still running; stop it with: spindle kill %s\n", res.app.ID, res.app.ID)
+		return exitError{code: exitFailed}
+	}
+	if err != nil || opts.detach {
+		return err
+	}
+	return res.report(stderr)
+}
+
+// submitResult is how a submitted application ended.
+type submitResult struct {
+	app     proto.App // ID set once submitted; final state once waited for
+	elapsed time.Duration
+}
+
+// submitJob stores j's binary, submits it, prints the application ID as
+// the first line on stdout and, unless opts.detach, waits for the
+// application to end, showing progress on stderr if it is a terminal.
+// A non-nil error with res.app.ID set means the application was
+// submitted but not waited for to its end (ctx ended, status failed).
+func submitJob(ctx context.Context, c *client.Client, j *job, opts submitOptions, stdout, stderr io.Writer) (res submitResult, err error) {
+	hash, err := c.UploadBinary(ctx, j.path)
+	if err != nil {
+		return res, err
+	}
+	start := time.Now()
+	id, err := c.Submit(ctx, submitRequest(j, opts, hash))
+	if err != nil {
+		return res, err
+	}
+	res.app.ID = id
+	fmt.Fprintln(stdout, id)
+	if opts.detach {
+		return res, nil
+	}
+	bars := newProgress(ctx, stderr)
+	app, err := c.Wait(ctx, id, bars.update)
+	bars.done(app)
+	res.elapsed = time.Since(start)
+	if err != nil {
+		return res, fmt.Errorf("waiting for %s: %w", id, err)
+	}
+	res.app = app
+	return res, nil
+}
+
+// submitRequest builds the request that submits j.
+func submitRequest(j *job, opts submitOptions, hash string) proto.SubmitRequest {
+	name := opts.name
+	if name == "" {
+		name = j.desc.Name
+	}
+	if name == "" {
+		name = binaryName(j.target)
+	}
+	wd, _ := os.Getwd() // "" if unknown: containers start in their own directory
+	return proto.SubmitRequest{
+		Name:       name,
+		Queue:      opts.queue,
+		User:       userName(),
+		BinaryHash: hash,
+		Args:       j.args,
+		WorkDir:    wd,
+		Master:     proto.Resources{VCores: masterVCores, MemoryBytes: masterMemory},
+		Executor:   proto.Resources{VCores: executorVCores, MemoryBytes: executorMemory},
+	}
+}
+
+// userName names the submitting user.
+func userName() string {
+	for _, env := range []string{"USER", "USERNAME", "LOGNAME"} {
+		if u := os.Getenv(env); u != "" {
+			return u
+		}
+	}
+	return "unknown"
+}
+
+// report prints the one-line outcome of an application and returns the
+// exit error for a failed or killed one.
+func (r submitResult) report(stderr io.Writer) error {
+	if r.app.State == proto.StateFinished {
+		fmt.Fprintf(stderr, "application %s FINISHED in %v\n", r.app.ID, r.elapsed.Round(100*time.Millisecond))
+		return nil
+	}
+	diag := r.app.Diagnostics
+	if diag == "" {
+		diag = "no diagnostics"
+	}
+	fmt.Fprintf(stderr, "application %s %s: %s\n", r.app.ID, r.app.State, oneLine(diag))
+	return exitError{code: exitFailed}
+}

@@ -1,0 +1,174 @@
+package cluster
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"spindle/internal/proto"
+)
+
+// Submit creates an application and queues its job master container.
+// The caller has checked that the binary is in the object store.
+func (s *State) Submit(now time.Time, req proto.SubmitRequest) (proto.SubmitReply, Effects) {
+	var eff Effects
+	if err := validSubmit(&req); err != nil {
+		return proto.SubmitReply{Error: err.Error()}, eff
+	}
+	s.appSeq++
+	a := &app{seq: s.appSeq, rec: proto.App{
+		ID:          fmt.Sprintf("application_%d_%04d", s.startMs, s.appSeq),
+		Name:        req.Name,
+		Queue:       req.Queue,
+		User:        req.User,
+		State:       proto.StateSubmitted,
+		SubmittedAt: now,
+		BinaryHash:  req.BinaryHash,
+		Args:        append([]string(nil), req.Args...),
+		WorkDir:     req.WorkDir,
+		Master:      req.Master,
+		Executor:    req.Executor,
+		Containers:  []proto.Container{},
+	}}
+	s.apps[a.rec.ID] = a
+	s.order = append(s.order, a)
+	s.pending = append(s.pending, request{appID: a.rec.ID, role: proto.RoleJobMaster, res: req.Master})
+	eff.persist(a)
+	s.schedule(&eff)
+	return proto.SubmitReply{AppID: a.rec.ID}, eff
+}
+
+// validSubmit checks a submission and fills in defaults.
+func validSubmit(req *proto.SubmitRequest) error {
+	if req.Name == "" {
+		req.Name = "job"
+	}
+	if req.Queue == "" {
+		req.Queue = DefaultQueue
+	}
+	switch {
+	case req.Queue != DefaultQueue:
+		return fmt.Errorf("unknown queue %q (this cluster has: %s)", req.Queue, DefaultQueue)
+	case req.BinaryHash == "":
+		return errors.New("binary hash is empty")
+	case !positive(req.Master):
+		return fmt.Errorf("job master resources must be positive, got %d vcores and %d bytes",
+			req.Master.VCores, req.Master.MemoryBytes)
+	case !positive(req.Executor):
+		return fmt.Errorf("executor resources must be positive, got %d vcores and %d bytes",
+			req.Executor.VCores, req.Executor.MemoryBytes)
+	}
+	return nil
+}
+
+func positive(r proto.Resources) bool { return r.VCores > 0 && r.MemoryBytes > 0 }
+
+// Kill ends an application as KILLED and returns its state after it. A
+// final application is left as it is.
+func (s *State) Kill(now time.Time, id string) (proto.KillReply, Effects) {
+	var eff Effects
+	a, ok := s.apps[id]
+	if !ok {
+		return proto.KillReply{Error: unknownApp(id).Error()}, eff
+	}
+	if !proto.Final(a.rec.State) {
+		s.finish(now, a, proto.StateKilled, "killed by user", &eff)
+		s.schedule(&eff)
+	}
+	return proto.KillReply{State: a.rec.State}, eff
+}
+
+// Report takes a job master's progress report. Reports for final
+// applications are ignored.
+func (s *State) Report(now time.Time, rep proto.AppReport) (proto.Ack, Effects) {
+	var eff Effects
+	a, ok := s.apps[rep.AppID]
+	if !ok {
+		return proto.Ack{Error: unknownApp(rep.AppID).Error()}, eff
+	}
+	if rep.Final != "" && rep.Final != proto.StateFinished && rep.Final != proto.StateFailed {
+		return proto.Ack{Error: fmt.Sprintf("final state must be %s or %s, got %q",
+			proto.StateFinished, proto.StateFailed, rep.Final)}, eff
+	}
+	if proto.Final(a.rec.State) {
+		return proto.Ack{}, eff
+	}
+	a.rec.Stages = append(a.rec.Stages[:0:0], rep.Stages...)
+	a.rec.Tasks = append(a.rec.Tasks[:0:0], rep.Tasks...)
+	if a.rec.State == proto.StateAccepted {
+		a.rec.State = proto.StateRunning
+	}
+	if rep.Final != "" {
+		s.finish(now, a, rep.Final, rep.Diagnostics, &eff)
+		s.schedule(&eff)
+	}
+	eff.persist(a)
+	return proto.Ack{}, eff
+}
+
+// ContainerExited takes a worker's report that a container's process
+// ended, or the shell's report that launching it failed. An exit of the
+// job master of an application that is not final fails it. An executor
+// that exits cleanly lowers the application's wanted count (its job master
+// let it go); one that fails is replaced.
+func (s *State) ContainerExited(now time.Time, ex proto.ContainerExit) Effects {
+	var eff Effects
+	a, c := s.findContainer(ex.ContainerID)
+	if c == nil || a.restored {
+		return eff
+	}
+	if c.State != proto.ContainerRunning {
+		lateExit(c, ex)
+		eff.persist(a)
+		return eff
+	}
+	c.ExitCode = ex.ExitCode
+	s.endContainer(c, proto.ContainerExited, ex.Error)
+	if c.Role == proto.RoleExecutor && ex.ExitCode == 0 && ex.Error == "" {
+		a.wantCount = max(a.wantCount-1, 0) // the job master let it go
+	}
+	eff.event(a.rec.ID, *c)
+	if c.ID == a.masterID && !proto.Final(a.rec.State) {
+		s.finish(now, a, proto.StateFailed, masterExitDiag(ex), &eff)
+	}
+	s.topUp(a)
+	eff.persist(a)
+	s.schedule(&eff)
+	return eff
+}
+
+// lateExit records the exit of a container that was already killed or
+// lost; a clean exit counts as EXITED.
+func lateExit(c *proto.Container, ex proto.ContainerExit) {
+	c.ExitCode = ex.ExitCode
+	if ex.ExitCode == 0 && ex.Error == "" && c.State == proto.ContainerKilled {
+		c.State = proto.ContainerExited
+	}
+}
+
+func masterExitDiag(ex proto.ContainerExit) string {
+	msg := fmt.Sprintf("job master exited with code %d", ex.ExitCode)
+	if ex.Error != "" {
+		msg += ": " + ex.Error
+	}
+	return msg
+}
+
+// finish moves a to a final state: its running containers are stopped and
+// killed, its pending requests dropped and its shuffle stream deleted.
+func (s *State) finish(now time.Time, a *app, state, diag string, eff *Effects) {
+	a.rec.State, a.rec.FinishedAt = state, now
+	if diag != "" {
+		a.rec.Diagnostics = diag
+	}
+	for i := range a.rec.Containers {
+		c := &a.rec.Containers[i]
+		if c.State == proto.ContainerRunning {
+			s.endContainer(c, proto.ContainerKilled, "")
+			eff.stop(c.WorkerID, proto.StopRequest{AppID: a.rec.ID})
+		}
+	}
+	s.dropPending(a.rec.ID, -1)
+	eff.DeleteStreams = append(eff.DeleteStreams, proto.ShuffleStream(a.rec.ID))
+	eff.persist(a)
+}

@@ -1,0 +1,172 @@
+package cluster
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"time"
+
+	"spindle/internal/proto"
+)
+
+// DefaultQueue is the only queue for now.
+const DefaultQueue = "default"
+
+// State is the coordinator's view of the cluster. It is not safe for
+// concurrent use.
+type State struct {
+	startMs     int64 // coordinator start, in Unix ms, part of every ID
+	nodeTimeout time.Duration
+	appSeq      int
+	apps        map[string]*app
+	order       []*app // submission order; restored apps first
+	nodes       map[string]*node
+	pending     []request // FIFO queue of container requests
+}
+
+// app is an application and the bookkeeping behind its record.
+type app struct {
+	rec       proto.App
+	seq       int
+	nextCtr   int    // last container number handed out
+	masterID  string // the job master's container ID, once granted
+	restored  bool   // loaded from the store; read-only
+	wantCount int    // executors wanted (AllocateRequest.Count)
+}
+
+// node is a worker.
+type node struct {
+	rec      proto.Node
+	lastSeen time.Time
+}
+
+// request is one container waiting for a node.
+type request struct {
+	appID string
+	role  string
+	res   proto.Resources
+}
+
+// New returns an empty State. start is the coordinator's start time (it
+// makes IDs unique across restarts); a worker silent for nodeTimeout is
+// lost.
+func New(start time.Time, nodeTimeout time.Duration) *State {
+	return &State{
+		startMs:     start.UnixMilli(),
+		nodeTimeout: nodeTimeout,
+		apps:        map[string]*app{},
+		nodes:       map[string]*node{},
+	}
+}
+
+// Restore adds a final application record loaded from the store, so that
+// it is listed. Non-final records are refused (recovery is not done yet).
+func (s *State) Restore(rec proto.App) error {
+	if !proto.Final(rec.State) {
+		return fmt.Errorf("cluster: cannot restore %s in state %s", rec.ID, rec.State)
+	}
+	if _, ok := s.apps[rec.ID]; ok {
+		return fmt.Errorf("cluster: application %s already known", rec.ID)
+	}
+	a := &app{rec: cloneApp(rec), restored: true}
+	s.apps[rec.ID] = a
+	s.order = append(s.order, a)
+	return nil
+}
+
+// Apps returns copies of all application records, newest first.
+func (s *State) Apps() []proto.App {
+	out := make([]proto.App, 0, len(s.order))
+	for _, a := range s.order {
+		out = append(out, a.record())
+	}
+	slices.SortStableFunc(out, func(x, y proto.App) int {
+		return y.SubmittedAt.Compare(x.SubmittedAt)
+	})
+	return out
+}
+
+// App returns a copy of one application record.
+func (s *State) App(id string) (proto.App, error) {
+	a, ok := s.apps[id]
+	if !ok {
+		return proto.App{}, unknownApp(id)
+	}
+	return a.record(), nil
+}
+
+// Nodes returns copies of all node records, sorted by ID.
+func (s *State) Nodes() []proto.Node {
+	out := make([]proto.Node, 0, len(s.nodes))
+	for _, n := range s.nodes {
+		out = append(out, n.rec)
+	}
+	slices.SortFunc(out, func(x, y proto.Node) int { return cmp.Compare(x.ID, y.ID) })
+	return out
+}
+
+// Summary is a few numbers for metrics.
+type Summary struct {
+	Nodes, LiveNodes, RunningApps, Pending int
+}
+
+// Summary counts nodes, live nodes, non-final apps and pending requests.
+func (s *State) Summary() Summary {
+	sum := Summary{Nodes: len(s.nodes), Pending: len(s.pending)}
+	for _, n := range s.nodes {
+		if n.rec.State == proto.NodeRunning {
+			sum.LiveNodes++
+		}
+	}
+	for _, a := range s.apps {
+		if !proto.Final(a.rec.State) {
+			sum.RunningApps++
+		}
+	}
+	return sum
+}
+
+// ClusterVCores is the total vcores of running nodes.
+func (s *State) ClusterVCores() int {
+	total := 0
+	for _, n := range s.nodes {
+		if n.rec.State == proto.NodeRunning {
+			total += n.rec.Capacity.VCores
+		}
+	}
+	return total
+}
+
+func unknownApp(id string) error { return fmt.Errorf("unknown application %q", id) }
+
+// record returns a deep copy of the app's record.
+func (a *app) record() proto.App { return cloneApp(a.rec) }
+
+// container returns the app's container with the given ID, or nil.
+func (a *app) container(id string) *proto.Container {
+	for i := range a.rec.Containers {
+		if a.rec.Containers[i].ID == id {
+			return &a.rec.Containers[i]
+		}
+	}
+	return nil
+}
+
+// runningExecutors counts the app's executors in state RUNNING.
+func (a *app) runningExecutors() int {
+	n := 0
+	for _, c := range a.rec.Containers {
+		if c.Role == proto.RoleExecutor && c.State == proto.ContainerRunning {
+			n++
+		}
+	}
+	return n
+}
+
+func cloneApp(a proto.App) proto.App {
+	a.Args = slices.Clone(a.Args)
+	a.Containers = slices.Clone(a.Containers)
+	a.Stages = slices.Clone(a.Stages)
+	a.Tasks = slices.Clone(a.Tasks)
+	return a
+}

@@ -1,0 +1,200 @@
+package coordinator
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"spindle/coordinator/cluster"
+	"spindle/internal/proto"
+)
+
+// heartbeatInterval is what RegisterReply tells workers.
+const heartbeatInterval = time.Second
+
+// subscribe serves the coordinator subjects and returns a function that
+// stops serving them.
+func (sh *shell) subscribe() (func(), error) {
+	handlers := map[string]nats.MsgHandler{
+		proto.SubjRegister:  handle(sh, sh.register),
+		proto.SubjHeartbeat: handle(sh, sh.heartbeat),
+		proto.SubjExit:      handle(sh, sh.exit),
+		proto.SubjSubmit:    handle(sh, sh.submit),
+		proto.SubjApps:      handle(sh, sh.apps),
+		proto.SubjStatus:    handle(sh, sh.status),
+		proto.SubjKill:      handle(sh, sh.kill),
+		proto.SubjNodes:     handle(sh, sh.nodes),
+		proto.SubjAllocate:  handle(sh, sh.allocate),
+		proto.SubjReport:    handle(sh, sh.report),
+	}
+	var subs []*nats.Subscription
+	unsubscribe := func() {
+		for _, s := range subs {
+			s.Unsubscribe()
+		}
+	}
+	for subj, h := range handlers {
+		s, err := sh.nc.Subscribe(subj, h)
+		if err != nil {
+			unsubscribe()
+			return nil, fmt.Errorf("coordinator: subscribe %s: %w", subj, err)
+		}
+		subs = append(subs, s)
+	}
+	if err := sh.nc.Flush(); err != nil {
+		unsubscribe()
+		return nil, fmt.Errorf("coordinator: subscribe: %w", err)
+	}
+	return unsubscribe, nil
+}
+
+// handle decodes a JSON request of type Req, runs fn and, if the message
+// has a reply subject, sends fn's reply as JSON. A bad request gets
+// {"error": ...}, which every reply type decodes.
+func handle[Req any](sh *shell, fn func(Req) any) nats.MsgHandler {
+	return func(m *nats.Msg) {
+		var req Req
+		var reply any
+		if len(m.Data) > 0 {
+			if err := json.Unmarshal(m.Data, &req); err != nil {
+				reply = proto.Ack{Error: "bad request: " + err.Error()}
+			}
+		}
+		if reply == nil {
+			reply = fn(req)
+		}
+		if m.Reply == "" {
+			return
+		}
+		data, err := json.Marshal(reply)
+		if err == nil {
+			err = m.Respond(data)
+		}
+		if err != nil {
+			sh.log.Warn("reply", "subject", m.Subject, "err", err)
+		}
+	}
+}
+
+func (sh *shell) register(req proto.RegisterRequest) any {
+	var regErr error
+	err := sh.call(func(st *cluster.State, now time.Time) cluster.Effects {
+		eff, err := st.Register(now, req)
+		regErr = err
+		return eff
+	})
+	if err == nil {
+		err = regErr
+	}
+	if err != nil {
+		return proto.RegisterReply{Error: err.Error()}
+	}
+	return proto.RegisterReply{HeartbeatInterval: heartbeatInterval}
+}
+
+func (sh *shell) heartbeat(hb proto.Heartbeat) any {
+	sh.call(func(st *cluster.State, now time.Time) cluster.Effects { return st.Heartbeat(now, hb) })
+	return proto.Ack{}
+}
+
+func (sh *shell) exit(ex proto.ContainerExit) any {
+	sh.call(func(st *cluster.State, now time.Time) cluster.Effects { return st.ContainerExited(now, ex) })
+	return proto.Ack{}
+}
+
+func (sh *shell) submit(req proto.SubmitRequest) any {
+	ctx, cancel := context.WithTimeout(sh.ctx, storeTimeout)
+	defer cancel()
+	if err := sh.store.checkBinary(ctx, req.BinaryHash); err != nil {
+		return proto.SubmitReply{Error: err.Error()}
+	}
+	var rep proto.SubmitReply
+	err := sh.call(func(st *cluster.State, now time.Time) (eff cluster.Effects) {
+		rep, eff = st.Submit(now, req)
+		return eff
+	})
+	if err != nil {
+		return proto.SubmitReply{Error: err.Error()}
+	}
+	if rep.Error == "" {
+		sh.log.Info("application submitted", "app", rep.AppID, "name", req.Name, "user", req.User)
+	}
+	return rep
+}
+
+func (sh *shell) apps(proto.AppsRequest) any {
+	var rep proto.AppsReply
+	if err := sh.call(func(st *cluster.State, _ time.Time) cluster.Effects {
+		rep.Apps = st.Apps()
+		return cluster.Effects{}
+	}); err != nil {
+		rep.Error = err.Error()
+	}
+	return rep
+}
+
+func (sh *shell) status(req proto.StatusRequest) any {
+	var rep proto.StatusReply
+	var appErr error
+	err := sh.call(func(st *cluster.State, _ time.Time) cluster.Effects {
+		rep.App, appErr = st.App(req.AppID)
+		return cluster.Effects{}
+	})
+	if err == nil {
+		err = appErr
+	}
+	if err != nil {
+		rep.Error = err.Error()
+	}
+	return rep
+}
+
+func (sh *shell) nodes(proto.NodesRequest) any {
+	var rep proto.NodesReply
+	if err := sh.call(func(st *cluster.State, _ time.Time) cluster.Effects {
+		rep.Nodes = st.Nodes()
+		return cluster.Effects{}
+	}); err != nil {
+		rep.Error = err.Error()
+	}
+	return rep
+}
+
+func (sh *shell) kill(req proto.KillRequest) any {
+	var rep proto.KillReply
+	err := sh.call(func(st *cluster.State, now time.Time) (eff cluster.Effects) {
+		rep, eff = st.Kill(now, req.AppID)
+		return eff
+	})
+	if err != nil {
+		return proto.KillReply{Error: err.Error()}
+	}
+	return rep
+}
+
+func (sh *shell) allocate(req proto.AllocateRequest) any {
+	var rep proto.AllocateReply
+	err := sh.call(func(st *cluster.State, _ time.Time) (eff cluster.Effects) {
+		rep, eff = st.Allocate(req)
+		return eff
+	})
+	if err != nil {
+		return proto.AllocateReply{Error: err.Error()}
+	}
+	return rep
+}
+
+func (sh *shell) report(rep proto.AppReport) any {
+	var ack proto.Ack
+	err := sh.call(func(st *cluster.State, now time.Time) (eff cluster.Effects) {
+		ack, eff = st.Report(now, rep)
+		return eff
+	})
+	if err != nil {
+		return proto.Ack{Error: err.Error()}
+	}
+	return ack
+}

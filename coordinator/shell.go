@@ -1,0 +1,217 @@
+package coordinator
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"spindle/coordinator/cluster"
+	"spindle/internal/proto"
+)
+
+// Timeouts of the shell's I/O.
+const (
+	launchTimeout = 2 * time.Minute // covers the worker fetching the binary
+	stopTimeout   = 10 * time.Second
+	storeTimeout  = 5 * time.Second
+	callTimeout   = 10 * time.Second
+	opsQueue      = 256
+)
+
+// errBusy is returned when the loop does not take a request in time.
+var errBusy = errors.New("coordinator: busy or shutting down")
+
+// step is a closure run by the loop with the State it owns.
+type step func(st *cluster.State, now time.Time) cluster.Effects
+
+// shell owns a cluster.State through its loop goroutine and applies the
+// Effects of every step.
+type shell struct {
+	ctx     context.Context // Run's: done means shut down
+	st      *cluster.State  // owned by the loop goroutine
+	nc      *nats.Conn
+	store   *store
+	log     *slog.Logger
+	metrics *metrics
+	ops     chan op
+	stopped chan struct{} // closed by close, when the loop has returned
+	once    sync.Once
+	wg      sync.WaitGroup // requests to workers, stream deletions
+}
+
+type op struct {
+	fn   step
+	done chan struct{}
+}
+
+func newShell(ctx context.Context, st *cluster.State, nc *nats.Conn, s *store, cfg Config) *shell {
+	return &shell{
+		ctx: ctx, st: st, nc: nc, store: s, log: cfg.Logger,
+		metrics: newMetrics(), ops: make(chan op, opsQueue), stopped: make(chan struct{}),
+	}
+}
+
+// call runs fn in the loop and waits for it, its effects applied. It fails
+// with errBusy if the loop does not take it within callTimeout or has
+// stopped; fn has then not run and never will, or has completely run.
+func (sh *shell) call(fn step) error {
+	o := op{fn: fn, done: make(chan struct{})}
+	timer := time.NewTimer(callTimeout)
+	defer timer.Stop()
+	select {
+	case sh.ops <- o:
+	case <-sh.stopped:
+		return errBusy
+	case <-timer.C:
+		return errBusy
+	}
+	select {
+	case <-o.done:
+		return nil
+	case <-sh.stopped:
+		return errBusy
+	}
+}
+
+// loop runs steps and ticks until ctx is done.
+func (sh *shell) loop(ctx context.Context) {
+	defer sh.close()
+	ticker := time.NewTicker(tickEvery)
+	defer ticker.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case o := <-sh.ops:
+			sh.apply(o.fn(sh.st, time.Now()))
+			close(o.done)
+		case <-ticker.C:
+			sh.apply(sh.st.Tick(time.Now()))
+			sh.metrics.set(sh.st.Summary())
+		}
+	}
+}
+
+// close marks the loop stopped, so that call no longer waits for it. Run
+// calls it too in case it returns before starting the loop.
+func (sh *shell) close() { sh.once.Do(func() { close(sh.stopped) }) }
+
+// wait waits for the shell's background requests.
+func (sh *shell) wait() { sh.wg.Wait() }
+
+// restore loads final application records so that they are listed.
+func (sh *shell) restore(ctx context.Context) {
+	apps, err := sh.store.loadApps(ctx)
+	if err != nil {
+		sh.log.Error("loading applications", "err", err)
+	}
+	for _, a := range apps {
+		if err := sh.st.Restore(a); err != nil {
+			sh.log.Warn("not restoring application", "app", a.ID, "state", a.State, "err", err)
+		}
+	}
+}
+
+// apply carries out eff. Persisting is synchronous; requests to workers
+// and stream deletions run in background goroutines.
+func (sh *shell) apply(eff cluster.Effects) {
+	for _, l := range eff.Launch {
+		sh.background(func() { sh.launch(l) })
+	}
+	for _, s := range eff.Stop {
+		sh.background(func() { sh.stop(s) })
+	}
+	for _, e := range eff.Events {
+		sh.publish(proto.AppEvents(e.AppID), e.Event)
+	}
+	sh.persist(eff)
+	for _, name := range eff.DeleteStreams {
+		sh.background(func() {
+			if err := sh.store.deleteStream(sh.ctx, name); err != nil {
+				sh.log.Warn("deleting shuffle stream", "err", err)
+			}
+		})
+	}
+}
+
+func (sh *shell) persist(eff cluster.Effects) {
+	ctx, cancel := context.WithTimeout(sh.ctx, storeTimeout)
+	defer cancel()
+	for _, a := range eff.Persist {
+		if err := sh.store.putApp(ctx, a); err != nil {
+			sh.log.Error("persisting application", "app", a.ID, "err", err)
+		}
+	}
+	for _, n := range eff.PersistNodes {
+		if err := sh.store.putNode(ctx, n); err != nil {
+			sh.log.Error("persisting node", "node", n.ID, "err", err)
+		}
+	}
+}
+
+func (sh *shell) background(fn func()) {
+	sh.wg.Go(fn)
+}
+
+// launch asks a worker to start a container; a failure is fed back to the
+// State as the container's exit.
+func (sh *shell) launch(l cluster.Launch) {
+	var ack proto.Ack
+	err := sh.request(proto.WorkerLaunch(l.WorkerID), proto.LaunchRequest{Spec: l.Spec}, &ack, launchTimeout)
+	if err == nil && ack.Error == "" {
+		return
+	}
+	msg := ack.Error
+	if err != nil {
+		msg = err.Error()
+	}
+	sh.log.Warn("launch failed", "container", l.Spec.ContainerID, "worker", l.WorkerID, "err", msg)
+	ex := proto.ContainerExit{WorkerID: l.WorkerID, AppID: l.Spec.AppID, ContainerID: l.Spec.ContainerID,
+		ExitCode: -1, Error: "launch failed: " + msg}
+	if err := sh.call(func(st *cluster.State, now time.Time) cluster.Effects {
+		return st.ContainerExited(now, ex)
+	}); err != nil {
+		sh.log.Warn("reporting launch failure", "container", l.Spec.ContainerID, "err", err)
+	}
+}
+
+func (sh *shell) stop(s cluster.Stop) {
+	var ack proto.Ack
+	err := sh.request(proto.WorkerStop(s.WorkerID), s.Req, &ack, stopTimeout)
+	if err == nil && ack.Error != "" {
+		err = errors.New(ack.Error)
+	}
+	if err != nil {
+		sh.log.Warn("stop failed", "worker", s.WorkerID, "app", s.Req.AppID, "container", s.Req.ContainerID, "err", err)
+	}
+}
+
+// request sends a JSON request and decodes the JSON reply into reply.
+func (sh *shell) request(subj string, req, reply any, timeout time.Duration) error {
+	data, err := json.Marshal(req)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(sh.ctx, timeout)
+	defer cancel()
+	msg, err := sh.nc.RequestWithContext(ctx, subj, data)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(msg.Data, reply)
+}
+
+func (sh *shell) publish(subj string, v any) {
+	data, err := json.Marshal(v)
+	if err == nil {
+		err = sh.nc.Publish(subj, data)
+	}
+	if err != nil {
+		sh.log.Warn("publish", "subject", subj, "err", err)
+	}
+}

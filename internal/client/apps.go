@@ -1,0 +1,91 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"spindle/internal/proto"
+)
+
+// Submit asks the coordinator to run an application and returns its ID.
+// req.BinaryHash must name a binary stored with UploadBinary.
+func (c *Client) Submit(ctx context.Context, req proto.SubmitRequest) (string, error) {
+	rep, err := call[proto.SubmitReply](ctx, c, proto.SubjSubmit, req)
+	if err != nil {
+		return "", fmt.Errorf("submit: %w", err)
+	}
+	return rep.AppID, nil
+}
+
+// Apps lists the coordinator's applications, newest first.
+func (c *Client) Apps(ctx context.Context) ([]proto.App, error) {
+	rep, err := call[proto.AppsReply](ctx, c, proto.SubjApps, proto.AppsRequest{})
+	return rep.Apps, err
+}
+
+// Status returns one application. An application the coordinator does
+// not know gives an error matching ErrUnknownApp.
+func (c *Client) Status(ctx context.Context, appID string) (proto.App, error) {
+	rep, err := call[proto.StatusReply](ctx, c, proto.SubjStatus, proto.StatusRequest{AppID: appID})
+	return rep.App, err
+}
+
+// Kill kills an application and returns its state after the kill (the
+// state it ended in if it had already ended).
+func (c *Client) Kill(ctx context.Context, appID string) (string, error) {
+	rep, err := call[proto.KillReply](ctx, c, proto.SubjKill, proto.KillRequest{AppID: appID})
+	return rep.State, err
+}
+
+// Nodes lists the workers the coordinator knows, lost ones included.
+func (c *Client) Nodes(ctx context.Context) ([]proto.Node, error) {
+	rep, err := call[proto.NodesReply](ctx, c, proto.SubjNodes, proto.NodesRequest{})
+	return rep.Nodes, err
+}
+
+// Polling of Wait.
+const (
+	PollInterval = 200 * time.Millisecond
+	// WaitGrace is how long Wait tolerates failing status requests (a
+	// coordinator restarting or failing over) before it gives up.
+	WaitGrace = 15 * time.Second
+)
+
+// Wait polls Status every PollInterval until the application's state is
+// final and returns it. onUpdate, if not nil, is called with every status
+// received, the final one included, from Wait's goroutine. Wait returns
+// early with ctx's error, or with the status error once requests have
+// failed for WaitGrace or the application is unknown.
+func (c *Client) Wait(ctx context.Context, appID string, onUpdate func(proto.App)) (proto.App, error) {
+	tick := time.NewTicker(PollInterval)
+	defer tick.Stop()
+	var failingSince time.Time
+	for {
+		app, err := c.Status(ctx, appID)
+		switch {
+		case err == nil:
+			failingSince = time.Time{}
+			if onUpdate != nil {
+				onUpdate(app)
+			}
+			if proto.Final(app.State) {
+				return app, nil
+			}
+		case ctx.Err() != nil:
+			return app, ctx.Err()
+		case errors.Is(err, ErrUnknownApp):
+			return app, err
+		case failingSince.IsZero():
+			failingSince = time.Now()
+		case time.Since(failingSince) > WaitGrace:
+			return app, err
+		}
+		select {
+		case <-ctx.Done():
+			return app, ctx.Err()
+		case <-tick.C:
+		}
+	}
+}

@@ -1,0 +1,113 @@
+package client
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go"
+)
+
+// Timeouts of the client.
+const (
+	DialTimeout    = 3 * time.Second // connecting to NATS
+	RequestTimeout = 5 * time.Second // one request to the coordinator
+)
+
+var (
+	// ErrUnreachable is returned by Dial when no NATS server answers at
+	// the URL, and by requests when no coordinator answers on NATS. Its
+	// text is the start of the message the CLI shows.
+	ErrUnreachable = errors.New("cannot reach coordinator")
+	// ErrUnknownApp is matched (errors.Is) by the error of a request about
+	// an application the coordinator does not know.
+	ErrUnknownApp = errors.New("client: unknown application")
+)
+
+// Client talks to one Spindle cluster.
+type Client struct {
+	url string
+	nc  *nats.Conn
+}
+
+// Dial connects to the cluster's NATS at url, failing within about
+// DialTimeout with an error wrapping ErrUnreachable. ctx is checked before
+// dialing only; the dial itself is bounded by DialTimeout.
+func Dial(ctx context.Context, url string) (*Client, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("%w at %s: %v", ErrUnreachable, url, err)
+	}
+	nc, err := nats.Connect(url, nats.Name("spindle-client"), nats.Timeout(DialTimeout))
+	if err != nil {
+		return nil, fmt.Errorf("%w at %s: %v", ErrUnreachable, url, err)
+	}
+	return &Client{url: url, nc: nc}, nil
+}
+
+// Close closes the connection. The Client must not be used after.
+func (c *Client) Close() { c.nc.Close() }
+
+// URL returns the NATS URL the client dialed.
+func (c *Client) URL() string { return c.url }
+
+// remoteError is an error a coordinator or worker put in a reply.
+type remoteError struct {
+	subject string
+	msg     string
+}
+
+func (e *remoteError) Error() string { return e.msg }
+
+// Is makes errors.Is(err, ErrUnknownApp) hold for the coordinator's
+// "unknown application" replies.
+func (e *remoteError) Is(target error) bool {
+	return target == ErrUnknownApp && strings.Contains(strings.ToLower(e.msg), "unknown application")
+}
+
+// call sends req as JSON on subj and decodes the reply into a Rep. The
+// reply's "error" field, if set, becomes the returned error.
+func call[Rep any](ctx context.Context, c *Client, subj string, req any) (Rep, error) {
+	var rep Rep
+	data, err := json.Marshal(req)
+	if err != nil {
+		return rep, fmt.Errorf("client: encode %s: %w", subj, err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, RequestTimeout)
+	defer cancel()
+	msg, err := c.nc.RequestWithContext(ctx, subj, data)
+	if err != nil {
+		return rep, c.requestError(subj, err)
+	}
+	var head struct {
+		Error string `json:"error"`
+	}
+	if err := json.Unmarshal(msg.Data, &head); err != nil {
+		return rep, fmt.Errorf("client: bad reply on %s: %w", subj, err)
+	}
+	if head.Error != "" {
+		return rep, &remoteError{subject: subj, msg: head.Error}
+	}
+	if err := json.Unmarshal(msg.Data, &rep); err != nil {
+		return rep, fmt.Errorf("client: bad reply on %s: %w", subj, err)
+	}
+	return rep, nil
+}
+
+// requestError explains a failed request. Only silence on the
+// coordinator's own subjects means the coordinator is unreachable.
+func (c *Client) requestError(subj string, err error) error {
+	silent := errors.Is(err, nats.ErrNoResponders) || errors.Is(err, context.DeadlineExceeded) ||
+		errors.Is(err, nats.ErrTimeout)
+	switch {
+	case silent && strings.HasPrefix(subj, "spindle.coord."):
+		return fmt.Errorf("%w at %s: no reply on %s", ErrUnreachable, c.url, subj)
+	case errors.Is(err, nats.ErrNoResponders):
+		return fmt.Errorf("client: nothing answers on %s", subj)
+	case silent:
+		return fmt.Errorf("client: no reply on %s within %v", subj, RequestTimeout)
+	}
+	return fmt.Errorf("client: request on %s: %w", subj, err)
+}

@@ -1,0 +1,108 @@
+package worker
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path/filepath"
+
+	"github.com/nats-io/nats.go"
+
+	"spindle/internal/proto"
+)
+
+// subscribe serves the worker's launch, stop and logs subjects and returns
+// a function that stops serving them.
+func (w *worker) subscribe() (func(), error) {
+	id := w.cfg.WorkerID
+	handlers := map[string]nats.MsgHandler{
+		proto.WorkerLaunch(id): w.onLaunch,
+		proto.WorkerStop(id):   w.onStop,
+		proto.WorkerLogs(id):   w.onLogs,
+	}
+	var subs []*nats.Subscription
+	unsubscribe := func() {
+		for _, s := range subs {
+			s.Unsubscribe()
+		}
+	}
+	for subj, h := range handlers {
+		s, err := w.nc.Subscribe(subj, h)
+		if err != nil {
+			unsubscribe()
+			return nil, fmt.Errorf("worker: subscribe %s: %w", subj, err)
+		}
+		subs = append(subs, s)
+	}
+	if err := w.nc.Flush(); err != nil {
+		unsubscribe()
+		return nil, fmt.Errorf("worker: subscribe: %w", err)
+	}
+	return unsubscribe, nil
+}
+
+// onLaunch fetches the binary and starts the container, replying once it
+// runs. Launches are handled one at a time.
+func (w *worker) onLaunch(m *nats.Msg) {
+	var req proto.LaunchRequest
+	err := json.Unmarshal(m.Data, &req)
+	if err == nil {
+		err = w.launch(req.Spec)
+	}
+	ack := proto.Ack{}
+	if err != nil {
+		w.log.Warn("launch", "container", req.Spec.ContainerID, "err", err)
+		ack.Error = err.Error()
+	}
+	respond(m, ack)
+}
+
+func (w *worker) launch(spec proto.ContainerSpec) error {
+	if spec.WorkerID != w.cfg.WorkerID {
+		return fmt.Errorf("worker: container %s is for worker %q, this is %q", spec.ContainerID, spec.WorkerID, w.cfg.WorkerID)
+	}
+	ctx, cancel := context.WithTimeout(w.ctx, fetchTimeout)
+	defer cancel()
+	binary, err := w.cache.path(ctx, spec.BinaryHash)
+	if err != nil {
+		return err
+	}
+	if err := w.procs.start(spec, binary); err != nil {
+		return err
+	}
+	w.log.Info("container started", "container", spec.ContainerID, "role", spec.Role)
+	return nil
+}
+
+func (w *worker) onStop(m *nats.Msg) {
+	var req proto.StopRequest
+	if err := json.Unmarshal(m.Data, &req); err != nil {
+		respond(m, proto.Ack{Error: "bad request: " + err.Error()})
+		return
+	}
+	if req.AppID == "" && req.ContainerID == "" {
+		respond(m, proto.Ack{Error: "worker: stop needs an app or a container ID"})
+		return
+	}
+	n := w.procs.stop(req.AppID, req.ContainerID)
+	w.log.Info("stop", "app", req.AppID, "container", req.ContainerID, "stopping", n)
+	respond(m, proto.Ack{})
+}
+
+func (w *worker) onLogs(m *nats.Msg) {
+	var req proto.LogsRequest
+	if err := json.Unmarshal(m.Data, &req); err != nil {
+		respond(m, proto.LogsReply{Error: "bad request: " + err.Error()})
+		return
+	}
+	data := logsReply(filepath.Join(w.cfg.DataDir, "containers"), w.cfg.WorkerID, req.AppID, w.nc.MaxPayload()-1024)
+	if err := m.Respond(data); err != nil && !errors.Is(err, nats.ErrMsgNoReply) {
+		w.log.Warn("logs reply", "err", err)
+	}
+}
+
+func respond(m *nats.Msg, v any) {
+	data, _ := json.Marshal(v)
+	m.Respond(data)
+}
