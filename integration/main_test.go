@@ -1,0 +1,196 @@
+package integration
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"spindle/internal/proto"
+)
+
+// Binaries built once by TestMain.
+var (
+	spindleBin   string
+	wordcountBin string
+)
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "spindle-it-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	spindleBin = filepath.Join(dir, "spindle")
+	wordcountBin = filepath.Join(dir, "wordcount")
+	for bin, pkg := range map[string]string{spindleBin: "../cmd/spindle", wordcountBin: "../jobs/wordcount"} {
+		out, err := exec.Command("go", "build", "-o", bin, pkg).CombinedOutput()
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "build %s: %v\n%s", pkg, err, out)
+			os.Exit(1)
+		}
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// result is how a CLI command ended.
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+// spindle runs the CLI to completion with a deadline.
+func spindle(t *testing.T, timeout time.Duration, args ...string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, spindleBin, args...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	if ctx.Err() != nil {
+		t.Fatalf("spindle %s: no end within %v\nstderr: %s", strings.Join(args, " "), timeout, errb.String())
+	}
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("spindle %s: %v", strings.Join(args, " "), err)
+	}
+	return result{code, out.String(), errb.String()}
+}
+
+// cluster is a coordinator and workers running as separate processes.
+type cluster struct {
+	url     string
+	dir     string
+	workers []*exec.Cmd
+}
+
+// freePort returns a loopback port that was free a moment ago.
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// startCluster starts a coordinator and n workers and waits until the
+// coordinator lists every worker as running. Everything is stopped when
+// the test ends.
+func startCluster(t *testing.T, n int) *cluster {
+	t.Helper()
+	c := &cluster{dir: t.TempDir()}
+	c.url = fmt.Sprintf("nats://127.0.0.1:%d", freePort(t))
+	c.start(t, "coordinator", "coordinator", "--listen", strings.TrimPrefix(c.url, "nats://"),
+		"--http", "", "--data-dir", filepath.Join(c.dir, "coordinator"))
+	c.waitFor(t, 20*time.Second, "the coordinator to answer", func() bool {
+		return spindle(t, 10*time.Second, "nodes", "--coordinator", c.url).code == 0
+	})
+	for i := range n {
+		w := c.start(t, fmt.Sprintf("worker-%d", i), "worker", "--coordinator", c.url,
+			"--data-dir", filepath.Join(c.dir, fmt.Sprintf("worker-%d", i)), "--vcores", "2", "--memory", "4GiB")
+		c.workers = append(c.workers, w)
+	}
+	c.waitFor(t, 20*time.Second, fmt.Sprintf("%d running workers", n), func() bool {
+		return len(c.nodes(t, proto.NodeRunning)) == n
+	})
+	return c
+}
+
+// start launches one long-running spindle process, logging to a file that
+// the test prints if it fails.
+func (c *cluster) start(t *testing.T, name string, args ...string) *exec.Cmd {
+	t.Helper()
+	logPath := filepath.Join(c.dir, name+".log")
+	logf, err := os.Create(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(spindleBin, args...)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { cmd.Wait(); logf.Close(); close(done) }()
+	t.Cleanup(func() {
+		cmd.Process.Signal(os.Interrupt)
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			cmd.Process.Kill()
+			<-done
+		}
+		if t.Failed() {
+			data, _ := os.ReadFile(logPath)
+			t.Logf("--- %s log ---\n%s", name, tail(string(data), 4000))
+		}
+	})
+	return cmd
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return "…" + s[len(s)-n:]
+	}
+	return s
+}
+
+// nodes returns the IDs of the workers in the given state.
+func (c *cluster) nodes(t *testing.T, state string) []string {
+	t.Helper()
+	r := spindle(t, 10*time.Second, "nodes", "--json", "--coordinator", c.url)
+	if r.code != 0 {
+		return nil
+	}
+	var nodes []proto.Node
+	if err := json.Unmarshal([]byte(r.stdout), &nodes); err != nil {
+		t.Fatalf("nodes --json: %v\n%s", err, r.stdout)
+	}
+	var ids []string
+	for _, n := range nodes {
+		if n.State == state {
+			ids = append(ids, n.ID)
+		}
+	}
+	return ids
+}
+
+// status returns an application's record.
+func (c *cluster) status(t *testing.T, app string) proto.App {
+	t.Helper()
+	r := spindle(t, 10*time.Second, "status", app, "--json", "--coordinator", c.url)
+	if r.code != 0 {
+		t.Fatalf("status %s: exit %d: %s", app, r.code, r.stderr)
+	}
+	var a proto.App
+	if err := json.Unmarshal([]byte(r.stdout), &a); err != nil {
+		t.Fatalf("status --json: %v\n%s", err, r.stdout)
+	}
+	return a
+}
+
+// waitFor polls cond until it holds or the deadline passes.
+func (c *cluster) waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", d, what)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}

@@ -1,0 +1,138 @@
+package sdk
+
+import (
+	"context"
+	"fmt"
+	"runtime/debug"
+	"slices"
+
+	"spindle/dataflow"
+	"spindle/internal/executor"
+	"spindle/internal/proto"
+)
+
+// taskCtx is one running task attempt.
+type taskCtx struct {
+	ctx  context.Context
+	env  *executor.Env
+	spec *proto.TaskSpec
+	res  proto.TaskResult
+}
+
+func (tc *taskCtx) count(name string, n int64) {
+	if tc.res.Counters == nil {
+		tc.res.Counters = make(map[string]int64)
+	}
+	tc.res.Counters[name] += n
+}
+
+// job is a built pipeline and its plan, ready to run tasks.
+type job struct {
+	p    *Pipeline
+	plan *dataflow.Plan
+}
+
+// runTask runs one attempt; a panic in user code fails the attempt with
+// the panic value and stack instead of killing the executor.
+func (j *job) runTask(ctx context.Context, spec *proto.TaskSpec, env *executor.Env) (res proto.TaskResult) {
+	tc := &taskCtx{ctx: ctx, env: env, spec: spec, res: proto.TaskResult{AttemptID: spec.AttemptID}}
+	defer func() {
+		if r := recover(); r != nil {
+			tc.res.Error = fmt.Sprintf("panic: %v\n%s", r, debug.Stack())
+			tc.res.Staged = nil
+			res = tc.res
+		}
+	}()
+	if err := j.run(tc); err != nil {
+		tc.res.Error = err.Error()
+		tc.res.Staged = nil
+	}
+	return tc.res
+}
+
+func (j *job) run(tc *taskCtx) error {
+	if tc.spec.Fingerprint != j.plan.Fingerprint {
+		return j.p.g.CheckFingerprint(tc.spec.Fingerprint)
+	}
+	if tc.spec.Stage < 0 || tc.spec.Stage >= len(j.plan.Stages) {
+		return fmt.Errorf("sdk: no stage %d in this job", tc.spec.Stage)
+	}
+	st := j.plan.Stages[tc.spec.Stage]
+	emit, closers, err := j.chain(tc, st)
+	if err != nil {
+		return err
+	}
+	if err := j.drive(tc, st, emit); err != nil {
+		return err
+	}
+	for _, c := range closers {
+		if err := c(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// chain builds the stage's operators from the leaves up and returns the
+// emitter of the root's output and the closers of its sinks and shuffle
+// writers, in stage order.
+func (j *job) chain(tc *taskCtx, st dataflow.Stage) (any, []func() error, error) {
+	emitters := make(map[int]any, len(st.Nodes))
+	var closers []func() error
+	for _, id := range slices.Backward(st.Nodes) {
+		n := j.p.g.Node(id)
+		var closeFn func() error
+		var err error
+		switch {
+		case slices.Contains(st.Writes, id):
+			emitters[id], closeFn = n.Impl.(shuffleOp).writer(tc, outputOf(tc.spec, id))
+		case n.Kind == dataflow.KindSink:
+			emitters[id], closeFn, err = n.Impl.(sinkOp).open(tc)
+		default:
+			emitters[id] = n.Impl.(narrowOp).wrap(j.fan(st, id, emitters))
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		if closeFn != nil {
+			closers = append(closers, closeFn)
+		}
+	}
+	slices.Reverse(closers)
+	return j.fan(st, st.Root, emitters), closers, nil
+}
+
+// fan returns the emitter feeding every consumer of id inside the stage.
+func (j *job) fan(st dataflow.Stage, id int, emitters map[int]any) any {
+	var nexts []any
+	for _, c := range j.p.g.Consumers(id) {
+		if e, ok := emitters[c]; ok && slices.Contains(st.Nodes, c) {
+			nexts = append(nexts, e)
+		}
+	}
+	return j.p.fans[id](nexts)
+}
+
+func outputOf(spec *proto.TaskSpec, shuffle int) proto.ShuffleOutput {
+	for _, o := range spec.Outputs {
+		if o.Shuffle == shuffle {
+			return o
+		}
+	}
+	panic(fmt.Sprintf("sdk: task %s has no partition count for shuffle %d", spec.AttemptID, shuffle))
+}
+
+// drive pushes the stage's input through the chain.
+func (j *job) drive(tc *taskCtx, st dataflow.Stage, emit any) error {
+	root := j.p.g.Node(st.Root)
+	switch op := root.Impl.(type) {
+	case sourceOp:
+		if tc.spec.Split == nil {
+			return fmt.Errorf("sdk: task %s of source %q has no split", tc.spec.AttemptID, root.Name)
+		}
+		return op.read(tc, *tc.spec.Split, emit)
+	case shuffleOp:
+		return op.read(tc, tc.spec.Inputs, emit)
+	}
+	return fmt.Errorf("sdk: step %q cannot start a stage", root.Name)
+}

@@ -1,0 +1,139 @@
+package sdk
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+
+	"github.com/nats-io/nats.go"
+
+	"spindle/dataflow"
+	"spindle/internal/executor"
+	"spindle/internal/jobmaster"
+	"spindle/internal/proto"
+)
+
+// Main is a job's entry point: call it from main with a function that
+// builds the pipeline. It parses the job's flags (defined with the flag
+// package before Main is called) and then plays the role the process was
+// started in: the job master or an executor when a worker launched it,
+// the describer when the spindle CLI inspects it. Main never returns: it
+// exits 0 on success, 1 when the job failed, 2 on bad arguments.
+func Main(build func(p *Pipeline) error) {
+	os.Exit(run(build))
+}
+
+func run(build func(p *Pipeline) error) int {
+	name := filepath.Base(os.Args[0])
+	if code, ok := parseFlags(name); !ok {
+		return code
+	}
+	p := newPipeline()
+	if err := build(p); err != nil {
+		p.fail(err)
+	}
+	if p.err != nil {
+		return usage(name, p.err)
+	}
+	plan, err := dataflow.Build(&p.g)
+	if err != nil {
+		return usage(name, err)
+	}
+	j := &job{p: p, plan: plan}
+	switch role := os.Getenv(proto.EnvRole); role {
+	case proto.RoleDescribe:
+		return j.describe(name)
+	case proto.RoleJobMaster, proto.RoleExecutor:
+		return j.serve(role)
+	case "":
+		fmt.Fprintf(os.Stderr, "%s is a Spindle job: run it with `spindle run %s -- ARGS` or `spindle submit`\n", name, os.Args[0])
+		return 2
+	default:
+		fmt.Fprintf(os.Stderr, "%s: unknown %s %q\n", name, proto.EnvRole, role)
+		return 2
+	}
+}
+
+// parseFlags parses the command line like flag.Parse, but reports an error
+// as one line (the CLI relays it) instead of a usage dump.
+func parseFlags(name string) (int, bool) {
+	if flag.Parsed() {
+		return 0, true
+	}
+	flag.CommandLine.Init(name, flag.ContinueOnError)
+	flag.CommandLine.SetOutput(io.Discard)
+	err := flag.CommandLine.Parse(os.Args[1:])
+	if errors.Is(err, flag.ErrHelp) {
+		flag.CommandLine.SetOutput(os.Stderr)
+		flag.CommandLine.Usage()
+		return 0, false
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
+		return 2, false
+	}
+	return 0, true
+}
+
+func usage(name string, err error) int {
+	fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
+	return 2
+}
+
+// description is what RoleDescribe prints after proto.DescribeMagic.
+type description struct {
+	Name        string   `json:"name"`
+	Fingerprint string   `json:"fingerprint"`
+	Stages      []string `json:"stages"`
+}
+
+// describe validates sources and sinks and prints the job's description.
+func (j *job) describe(name string) int {
+	for _, n := range j.p.g.Nodes {
+		if v, ok := n.Impl.(dataflow.Validator); ok {
+			if err := v.Validate(); err != nil {
+				return usage(name, err)
+			}
+		}
+	}
+	d := description{Name: name, Fingerprint: j.plan.Fingerprint}
+	for _, st := range j.plan.Stages {
+		d.Stages = append(d.Stages, st.Name)
+	}
+	data, _ := json.Marshal(d)
+	fmt.Printf("%s%s\n", proto.DescribeMagic, data)
+	return 0
+}
+
+// serve runs the job master or an executor inside a container.
+func (j *job) serve(role string) int {
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil)).With("role", role)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	appID, cid, wid := os.Getenv(proto.EnvAppID), os.Getenv(proto.EnvContainerID), os.Getenv(proto.EnvWorkerID)
+	nc, err := nats.Connect(os.Getenv(proto.EnvNATSURL), nats.Name(role+" "+cid), nats.MaxReconnects(-1))
+	if err != nil {
+		log.Error("cannot reach the cluster", "err", err)
+		return 1
+	}
+	defer nc.Close()
+	if role == proto.RoleJobMaster {
+		err = jobmaster.Run(ctx, jobmaster.Config{AppID: appID, NC: nc, Graph: &j.p.g, Logger: log})
+	} else {
+		err = executor.Run(ctx, nc, appID, cid, wid, j.runTask, log)
+	}
+	if err != nil {
+		log.Error("exiting", "err", err)
+		return 1
+	}
+	nc.Flush()
+	return 0
+}

@@ -1,0 +1,164 @@
+package sdk
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"spindle/dataflow"
+	"spindle/internal/executor"
+	"spindle/internal/jobmaster"
+	"spindle/internal/natstest"
+	"spindle/internal/proto"
+	"spindle/shuffle"
+)
+
+// runLocal runs every task of j in this process, stage by stage, against
+// a real JetStream shuffle, committing outputs the way the job master
+// does. It exercises the SDK's operators without any other process.
+func runLocal(t *testing.T, p *Pipeline, par int) {
+	t.Helper()
+	plan, err := dataflow.Build(&p.g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j := &job{p: p, plan: plan}
+	nc := natstest.Start(t)
+	js, err := jetstream.New(nc, jetstream.WithPublishAsyncMaxPending(shuffle.MaxPending))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := shuffle.EnsureStream(ctx, js, "app"); err != nil {
+		t.Fatal(err)
+	}
+	splits := map[int][]proto.Split{}
+	parts := map[int]int{}
+	for _, n := range p.g.Nodes {
+		switch impl := n.Impl.(type) {
+		case dataflow.SplitSource:
+			sp, err := impl.Splits(ctx, par)
+			if err != nil {
+				t.Fatal(err)
+			}
+			splits[plan.StageOf[n.ID]] = sp
+		case dataflow.Partitioner:
+			parts[n.ID] = par
+			if impl.Partitions() > 0 {
+				parts[n.ID] = impl.Partitions()
+			}
+		}
+	}
+	s := jobmaster.New("app", plan, splits, parts)
+	env := &executor.Env{AppID: "app", NC: nc, JS: js, Progress: func(float64) {}}
+	for !s.Done() {
+		spec := s.Assign("c1", "w1")
+		if spec == nil {
+			t.Fatalf("no runnable task and job not done: %s", s.Failure())
+		}
+		res := j.runTask(ctx, spec, env)
+		if res.Error != "" {
+			t.Fatalf("task %s: %s", spec.AttemptID, res.Error)
+		}
+		commit, _ := s.Complete(res)
+		for _, f := range commit {
+			if err := os.Rename(f.Temp, f.Final); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
+// readParts returns the lines of every part file under dir, sorted.
+func readParts(t *testing.T, dir string) []string {
+	t.Helper()
+	files, _ := filepath.Glob(filepath.Join(dir, "part-*"))
+	var lines []string
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(data) > 0 {
+			lines = append(lines, strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")...)
+		}
+	}
+	slices.Sort(lines)
+	return lines
+}
+
+func TestCountAndGroup(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.txt")
+	os.WriteFile(in, []byte("b a c\na b\n\nc c\r\nd"), 0o644)
+	p := newPipeline()
+	lines := ReadText(p, "read", in, SplitSize(3))
+	words := FlatMap(p, "split", lines, func(l string, emit func(string)) {
+		for _, w := range strings.Fields(l) {
+			emit(w)
+		}
+	})
+	keep := Filter(p, "no-d", words, func(w string) bool { return w != "d" })
+	counts := CountPerKey(p, "count", keep, Partitions(3))
+	WriteText(p, "write-counts", Map(p, "fmt", counts, func(kv KV[string, int64]) string {
+		return kv.Key + "=" + strconv.FormatInt(kv.Value, 10)
+	}), filepath.Join(dir, "counts"))
+	byLen := KeyBy(p, "by-len", words, func(w string) int { return len(w) })
+	groups := GroupByKey(p, "group", byLen)
+	WriteText(p, "write-groups", Map(p, "fmt2", groups, func(kv KV[int, []string]) string {
+		slices.Sort(kv.Value)
+		return strconv.Itoa(kv.Key) + ":" + strings.Join(kv.Value, ",")
+	}), filepath.Join(dir, "groups"))
+	if p.err != nil {
+		t.Fatal(p.err)
+	}
+	runLocal(t, p, 2)
+
+	if got, want := readParts(t, filepath.Join(dir, "counts")), []string{"a=2", "b=2", "c=3"}; !slices.Equal(got, want) {
+		t.Errorf("counts: got %q, want %q", got, want)
+	}
+	if got, want := readParts(t, filepath.Join(dir, "groups")), []string{"1:a,a,b,b,c,c,c,d"}; !slices.Equal(got, want) {
+		t.Errorf("groups: got %q, want %q", got, want)
+	}
+}
+
+func TestBuildErrors(t *testing.T) {
+	p := newPipeline()
+	ReadText(p, "read", "")
+	if p.err == nil || !strings.Contains(p.err.Error(), "no input") {
+		t.Errorf("ReadText without input: err = %v", p.err)
+	}
+	p = newPipeline()
+	lines := ReadText(p, "read", "x")
+	pairs := Map(p, "pair", lines, func(s string) KV[[2]int, int] { return KV[[2]int, int]{} })
+	SumPerKey(p, "sum", pairs)
+	if p.err == nil || !strings.Contains(p.err.Error(), `step "sum"`) {
+		t.Errorf("unsupported key type: err = %v", p.err)
+	}
+	other := newPipeline()
+	WriteText(other, "w", lines, "out")
+	if other.err == nil {
+		t.Errorf("dataset of another pipeline accepted")
+	}
+}
+
+func TestOutputMustBeFree(t *testing.T) {
+	dir := t.TempDir()
+	s := &textSink{dir: dir}
+	if err := s.Validate(); err != nil {
+		t.Errorf("empty dir: %v", err)
+	}
+	os.WriteFile(filepath.Join(dir, "part-00000"), nil, 0o644)
+	if err := s.Validate(); err == nil {
+		t.Errorf("dir with a part file accepted")
+	}
+	if err := (&textSink{dir: filepath.Join(dir, "new")}).Validate(); err != nil {
+		t.Errorf("missing dir: %v", err)
+	}
+}

@@ -1,0 +1,155 @@
+package sdk
+
+import (
+	"fmt"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+
+	"spindle/dataflow"
+	"spindle/internal/proto"
+	"spindle/shuffle"
+)
+
+// shuffleOp is the Impl of keyed steps. In the stage that writes the
+// shuffle it is a sink (writer); in the stage it roots it is a source
+// (read).
+type shuffleOp interface {
+	dataflow.Partitioner
+	writer(tc *taskCtx, out proto.ShuffleOutput) (emit any, flush func() error)
+	read(tc *taskCtx, in []proto.ShuffleInput, emit any) error
+}
+
+// Tuning of the map side of a shuffle.
+const (
+	batchBytes   = 256 << 10 // target encoded size of one shuffle batch
+	combineLimit = 1 << 18   // distinct keys a map-side combine holds before it flushes
+)
+
+type combineOp[K comparable, V any] struct{ *keyed[K, V] }
+
+func (s *combineOp[K, V]) writer(tc *taskCtx, out proto.ShuffleOutput) (any, func() error) {
+	b := s.newBuckets(tc, out)
+	t := newTable[K, V](s.combine, s.key.Clone)
+	emit := func(kv KV[K, V]) {
+		t.add(kv.Key, kv.Value)
+		if t.len() >= combineLimit {
+			t.each(nil, b.add)
+		}
+	}
+	flush := func() error {
+		t.each(nil, b.add)
+		return b.close()
+	}
+	return emit, flush
+}
+
+func (s *combineOp[K, V]) read(tc *taskCtx, ins []proto.ShuffleInput, emit any) error {
+	out := emit.(func(KV[K, V]))
+	t := newTable[K, V](s.combine, s.key.Clone)
+	if err := s.readAll(tc, ins, t.add); err != nil {
+		return err
+	}
+	t.each(s.key.Compare, func(k K, v V) { out(KV[K, V]{k, v}) })
+	return nil
+}
+
+type groupOp[K comparable, V any] struct{ *keyed[K, V] }
+
+func (s *groupOp[K, V]) writer(tc *taskCtx, out proto.ShuffleOutput) (any, func() error) {
+	b := s.newBuckets(tc, out)
+	return func(kv KV[K, V]) { b.add(kv.Key, kv.Value) }, b.close
+}
+
+func (s *groupOp[K, V]) read(tc *taskCtx, ins []proto.ShuffleInput, emit any) error {
+	out := emit.(func(KV[K, []V]))
+	t := newTable[K, []V](func(a, b []V) []V { return append(a, b...) }, s.key.Clone)
+	if err := s.readAll(tc, ins, func(k K, v V) { t.add(k, []V{v}) }); err != nil {
+		return err
+	}
+	t.each(s.key.Compare, func(k K, vs []V) { out(KV[K, []V]{k, vs}) })
+	return nil
+}
+
+// readAll replays this task's partition of every input shuffle.
+func (s *keyed[K, V]) readAll(tc *taskCtx, ins []proto.ShuffleInput, fn func(K, V)) error {
+	for _, in := range ins {
+		err := shuffle.Read(tc.ctx, tc.env.JS, tc.spec.AppID, in.Shuffle, tc.spec.Index, in.Producers,
+			func(rec arrow.RecordBatch) error {
+				tc.count("shuffle_records_read", rec.NumRows())
+				s.decode(rec, fn)
+				return nil
+			})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// buckets accumulates one Arrow batch per partition and publishes it once
+// it reaches batchBytes. The first error stops it; close reports it.
+type buckets[K comparable, V any] struct {
+	s     *keyed[K, V]
+	tc    *taskCtx
+	w     *shuffle.Writer
+	kb    []array.Builder
+	vb    []array.Builder
+	addK  []func(K) int
+	addV  []func(V) int
+	size  []int
+	parts uint64
+	err   error
+}
+
+func (s *keyed[K, V]) newBuckets(tc *taskCtx, out proto.ShuffleOutput) *buckets[K, V] {
+	n := out.Partitions
+	b := &buckets[K, V]{s: s, tc: tc, parts: uint64(n), size: make([]int, n),
+		w: shuffle.NewWriter(tc.env.JS, tc.spec.AppID, out.Shuffle, n, tc.spec.AttemptID)}
+	for range n {
+		kb, vb := s.kcol.NewBuilder(), s.vcol.NewBuilder()
+		b.kb, b.vb = append(b.kb, kb), append(b.vb, vb)
+		b.addK, b.addV = append(b.addK, s.kcol.Appender(kb)), append(b.addV, s.vcol.Appender(vb))
+	}
+	return b
+}
+
+func (b *buckets[K, V]) add(k K, v V) {
+	if b.err != nil {
+		return
+	}
+	p := int(b.s.key.Hash(k) % b.parts)
+	b.size[p] += b.addK[p](k) + b.addV[p](v)
+	if b.size[p] >= batchBytes {
+		b.err = b.flush(p)
+	}
+}
+
+func (b *buckets[K, V]) flush(p int) error {
+	keys, vals := b.kb[p].NewArray(), b.vb[p].NewArray()
+	defer keys.Release()
+	defer vals.Release()
+	b.size[p] = 0
+	if keys.Len() == 0 {
+		return nil
+	}
+	rec := array.NewRecordBatch(b.s.schema, []arrow.Array{keys, vals}, int64(keys.Len()))
+	defer rec.Release()
+	b.tc.count("shuffle_records_written", rec.NumRows())
+	return b.w.Write(b.tc.ctx, p, rec)
+}
+
+// close publishes what is left in every bucket and the end markers.
+func (b *buckets[K, V]) close() error {
+	for p := range b.size {
+		if b.err == nil {
+			b.err = b.flush(p)
+		}
+	}
+	if b.err != nil {
+		return fmt.Errorf("shuffle write: %w", b.err)
+	}
+	err := b.w.Close(b.tc.ctx)
+	b.tc.count("shuffle_bytes_written", b.w.Bytes)
+	return err
+}
