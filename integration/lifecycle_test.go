@@ -1,0 +1,129 @@
+package integration
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"spindle/internal/proto"
+)
+
+var buildFaulty = sync.OnceValues(func() (string, error) {
+	bin := filepath.Join(filepath.Dir(spindleBin), "faulty")
+	out, err := exec.Command("go", "build", "-o", bin, "./testdata/jobs/faulty").CombinedOutput()
+	if err != nil {
+		return "", &buildError{err, string(out)}
+	}
+	return bin, nil
+})
+
+type buildError struct {
+	err error
+	out string
+}
+
+func (e *buildError) Error() string { return e.err.Error() + "\n" + e.out }
+
+func faultyBin(t *testing.T) string {
+	t.Helper()
+	bin, err := buildFaulty()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bin
+}
+
+// A task that panics every time fails the job after its attempts, and the
+// failure names the task and the panic.
+func TestFailingTaskFailsJob(t *testing.T) {
+	c := startCluster(t, 2)
+	out := filepath.Join(t.TempDir(), "out")
+	r := spindle(t, 2*time.Minute, "submit", "--coordinator", c.url, faultyBin(t), "--",
+		"--input", "../testdata/wordcount/english-crlf.txt", "--output", out, "--fail-on", "Tom")
+	if r.code != 1 {
+		t.Fatalf("submit of a failing job: exit %d, want 1\nstderr: %s", r.code, r.stderr)
+	}
+	app := strings.SplitN(r.stdout, "\n", 2)[0]
+	st := c.status(t, app)
+	if st.State != proto.StateFailed {
+		t.Fatalf("state %s, want FAILED", st.State)
+	}
+	for _, want := range []string{"s0-t0", "failed 4 times", "found Tom"} {
+		if !strings.Contains(st.Diagnostics, want) {
+			t.Errorf("diagnostics %q do not mention %q", st.Diagnostics, want)
+		}
+	}
+	if !strings.Contains(r.stderr, "FAILED") {
+		t.Errorf("submit's stderr does not say the job failed: %s", r.stderr)
+	}
+	if _, err := os.Stat(filepath.Join(out, "_SUCCESS")); err == nil {
+		t.Errorf("a failed job wrote _SUCCESS")
+	}
+}
+
+// Killing a running application stops its containers and ends the
+// waiting submit with exit code 1.
+func TestKill(t *testing.T) {
+	c := startCluster(t, 2)
+	out := filepath.Join(t.TempDir(), "out")
+	r := spindle(t, time.Minute, "submit", "--detach", "--coordinator", c.url, faultyBin(t), "--",
+		"--input", "../testdata/wordcount/large-lf.txt", "--output", out, "--sleep", "10ms")
+	if r.code != 0 {
+		t.Fatalf("submit --detach: exit %d: %s", r.code, r.stderr)
+	}
+	app := strings.TrimSpace(r.stdout)
+	c.waitFor(t, 30*time.Second, "a running task", func() bool {
+		for _, a := range c.status(t, app).Tasks {
+			if a.State == proto.AttemptRunning {
+				return true
+			}
+		}
+		return false
+	})
+	if len(processesUnder(t, c.dir)) == 0 {
+		t.Fatalf("no container process found under %s while the job runs", c.dir)
+	}
+	k := spindle(t, 30*time.Second, "kill", app, "--coordinator", c.url)
+	if k.code != 0 || !strings.Contains(k.stdout, proto.StateKilled) {
+		t.Fatalf("kill: exit %d, stdout %q, stderr %q", k.code, k.stdout, k.stderr)
+	}
+	c.waitFor(t, 20*time.Second, "every container to stop", func() bool {
+		for _, ctr := range c.status(t, app).Containers {
+			if ctr.State == proto.ContainerRunning {
+				return false
+			}
+		}
+		return true
+	})
+	c.waitFor(t, 20*time.Second, "the container processes to exit", func() bool {
+		return len(processesUnder(t, c.dir)) == 0
+	})
+	if st := c.status(t, app); st.State != proto.StateKilled {
+		t.Errorf("state after kill: %s, want KILLED", st.State)
+	}
+	if _, err := os.Stat(filepath.Join(out, "_SUCCESS")); err == nil {
+		t.Errorf("a killed job wrote _SUCCESS")
+	}
+}
+
+// processesUnder returns the PIDs of processes whose executable lies in
+// dir: the containers a worker started from its binary cache there.
+func processesUnder(t *testing.T, dir string) []string {
+	t.Helper()
+	procs, err := filepath.Glob("/proc/[0-9]*/cmdline")
+	if err != nil || len(procs) == 0 {
+		t.Skip("no /proc to look for processes in")
+	}
+	var pids []string
+	for _, p := range procs {
+		data, err := os.ReadFile(p)
+		if err == nil && strings.HasPrefix(string(data), dir) {
+			pids = append(pids, filepath.Base(filepath.Dir(p)))
+		}
+	}
+	return pids
+}
