@@ -61,6 +61,6 @@
 // Return Usagef from the build function for bad flags: the CLI refuses the
 // job before submitting it, with your message and exit code 2. A panic in
 // an operator fails that task attempt; the job master retries it
-// elsewhere, up to jobmaster.MaxAttempts times, then fails the job with
-// the task's last error.
+// elsewhere (4 attempts by default, with exponential backoff), then fails
+// the job with the task's last error.
 package sdk

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -55,10 +56,10 @@ func runLocal(t *testing.T, p *Pipeline, par int) {
 			}
 		}
 	}
-	s := jobmaster.New("app", plan, splits, parts)
+	s := jobmaster.New("app", plan, splits, parts, jobmaster.DefaultPolicy())
 	env := &executor.Env{AppID: "app", NC: nc, JS: js, Progress: func(float64) {}}
 	for !s.Done() {
-		spec := s.Assign("c1", "w1")
+		spec := s.Assign(time.Now(), "c1", "w1")
 		if spec == nil {
 			t.Fatalf("no runnable task and job not done: %s", s.Failure())
 		}
@@ -66,8 +67,7 @@ func runLocal(t *testing.T, p *Pipeline, par int) {
 		if res.Error != "" {
 			t.Fatalf("task %s: %s", spec.AttemptID, res.Error)
 		}
-		commit, _ := s.Complete(res)
-		for _, f := range commit {
+		for _, f := range s.Complete(time.Now(), res).Commit {
 			if err := os.Rename(f.Temp, f.Final); err != nil {
 				t.Fatal(err)
 			}

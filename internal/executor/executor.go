@@ -49,6 +49,12 @@ func Run(ctx context.Context, nc *nats.Conn, appID, containerID, workerID string
 		return err
 	}
 	env := &Env{AppID: appID, ContainerID: containerID, WorkerID: workerID, NC: nc, JS: js, Logger: log}
+	cur := &current{}
+	sub, err := nc.Subscribe(proto.ExecutorCancel(appID, containerID), cur.onCancel)
+	if err != nil {
+		return err
+	}
+	defer sub.Unsubscribe()
 	req := proto.NextRequest{ContainerID: containerID, WorkerID: workerID}
 	for {
 		reply, err := next(ctx, nc, appID, req)
@@ -60,7 +66,9 @@ func Run(ctx context.Context, nc *nats.Conn, appID, containerID, workerID string
 		}
 		req.Result = nil
 		if reply.Task != nil {
-			res := runOne(ctx, env, reply.Task, run)
+			tctx := cur.begin(ctx, reply.Task.AttemptID)
+			res := runOne(tctx, env, reply.Task, run)
+			cur.end()
 			req.Result = &res
 		}
 	}
@@ -128,4 +136,41 @@ func runOne(ctx context.Context, env *Env, t *proto.TaskSpec, run RunFunc) proto
 	wg.Wait()
 	env.Logger.Info("task ended", "attempt", t.AttemptID, "took", time.Since(start).Round(time.Millisecond), "error", res.Error)
 	return res
+}
+
+// current is the attempt an executor runs, cancellable by its job master.
+type current struct {
+	mu      sync.Mutex // protects the fields below
+	attempt string
+	cancel  context.CancelCauseFunc
+}
+
+func (c *current) begin(ctx context.Context, attempt string) context.Context {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	tctx, cancel := context.WithCancelCause(ctx)
+	c.attempt, c.cancel = attempt, cancel
+	return tctx
+}
+
+func (c *current) end() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.cancel != nil {
+		c.cancel(nil)
+	}
+	c.attempt, c.cancel = "", nil
+}
+
+// onCancel stops the running attempt if the job master named it.
+func (c *current) onCancel(msg *nats.Msg) {
+	var tc proto.TaskCancel
+	if json.Unmarshal(msg.Data, &tc) != nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.attempt == tc.AttemptID && c.cancel != nil {
+		c.cancel(errors.New(tc.Reason))
+	}
 }

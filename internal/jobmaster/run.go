@@ -103,7 +103,7 @@ func start(ctx context.Context, cfg Config) (*master, error) {
 	if err := shuffle.EnsureStream(ctx, js, cfg.AppID); err != nil {
 		return nil, err
 	}
-	m := &master{cfg: cfg, plan: plan, state: New(cfg.AppID, plan, splits, parts), outputs: outputs,
+	m := &master{cfg: cfg, plan: plan, state: New(cfg.AppID, plan, splits, parts, DefaultPolicy()), outputs: outputs,
 		next: make(chan *nats.Msg, 256), prog: make(chan *nats.Msg, 1024), events: make(chan *nats.Msg, 256)}
 	for subj, ch := range map[string]chan *nats.Msg{
 		proto.JobMasterNext(cfg.AppID):     m.next,
@@ -192,12 +192,13 @@ func (m *master) onNext(msg *nats.Msg) {
 		return
 	}
 	if req.Result != nil {
-		commit, discard := m.state.Complete(*req.Result)
+		out := m.state.Complete(time.Now(), *req.Result)
 		if req.Result.Error != "" {
 			m.cfg.Logger.Warn("attempt failed", "attempt", req.Result.AttemptID, "container", req.ContainerID, "err", req.Result.Error)
 		}
-		m.commitTask(commit)
-		removeAll(discard)
+		m.commitTask(out.Commit)
+		removeAll(out.Discard)
+		m.cancel(out.Cancel)
 	}
 	m.waiting = append(m.waiting, held{msg, req, time.Now()})
 }
@@ -209,15 +210,16 @@ func (m *master) onEvent(msg *nats.Msg) {
 	}
 	c := ev.Container
 	if c.State == proto.ContainerLost || c.State == proto.ContainerExited || c.State == proto.ContainerKilled {
-		m.state.ContainerLost(c.ID, fmt.Sprintf("container %s on %s %s (exit code %d)", c.ID, c.WorkerID, c.State, c.ExitCode))
+		m.state.ContainerLost(time.Now(), c.ID, fmt.Sprintf("container %s on %s %s (exit code %d)", c.ID, c.WorkerID, c.State, c.ExitCode))
 	}
 }
 
 // dispatch answers held requests that now have a task.
 func (m *master) dispatch() {
 	kept := m.waiting[:0]
+	now := time.Now()
 	for _, h := range m.waiting {
-		if t := m.state.Assign(h.req.ContainerID, h.req.WorkerID); t != nil {
+		if t := m.state.Assign(now, h.req.ContainerID, h.req.WorkerID); t != nil {
 			respond(h.msg, proto.NextReply{Task: t})
 			continue
 		}
@@ -245,6 +247,15 @@ func (m *master) report() {
 	data, _ := json.Marshal(r)
 	if err := m.cfg.NC.Publish(proto.SubjReport, data); err != nil {
 		m.cfg.Logger.Warn("progress report", "err", err)
+	}
+}
+
+// cancel tells executors to stop attempts that lost a race.
+func (m *master) cancel(cs []Cancel) {
+	for _, c := range cs {
+		data, _ := json.Marshal(proto.TaskCancel{AttemptID: c.AttemptID, Reason: "another attempt committed first"})
+		m.cfg.NC.Publish(proto.ExecutorCancel(m.cfg.AppID, c.ContainerID), data)
+		m.cfg.Logger.Info("cancelled attempt", "attempt", c.AttemptID, "container", c.ContainerID)
 	}
 }
 

@@ -159,6 +159,7 @@ const (
 	AttemptRunning   = "RUNNING"
 	AttemptSucceeded = "SUCCEEDED"
 	AttemptFailed    = "FAILED"
+	AttemptKilled    = "KILLED" // stopped: another attempt of the task committed first
 )
 
 // AllocateRequest sets how many executor containers an application wants:

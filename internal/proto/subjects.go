@@ -53,3 +53,9 @@ func ShuffleStream(appID string) string { return "SHUFFLE_" + appID }
 
 // ShuffleSubjects is the subject filter of ShuffleStream.
 func ShuffleSubjects(appID string) string { return "spindle.shuffle." + appID + ".>" }
+
+// ExecutorCancel is where a job master tells an executor to stop an
+// attempt (publish: TaskCancel).
+func ExecutorCancel(appID, containerID string) string {
+	return "spindle.app." + appID + ".exec." + containerID + ".cancel"
+}

@@ -76,3 +76,10 @@ type TaskProgress struct {
 	AttemptID string  `json:"attempt_id"`
 	Fraction  float64 `json:"fraction"` // 0..1
 }
+
+// TaskCancel asks an executor to stop a running attempt; it reports the
+// attempt as failed with the reason.
+type TaskCancel struct {
+	AttemptID string `json:"attempt_id"`
+	Reason    string `json:"reason"`
+}

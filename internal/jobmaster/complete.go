@@ -1,0 +1,101 @@
+package jobmaster
+
+import (
+	"fmt"
+	"time"
+
+	"spindle/internal/proto"
+)
+
+// Outcome is what the shell must do after an attempt ended.
+type Outcome struct {
+	Commit  []proto.StagedFile // rename to their final names
+	Discard []proto.StagedFile // remove
+	Cancel  []Cancel           // other attempts of the task to stop
+}
+
+// Cancel names a running attempt to stop and where it runs.
+type Cancel struct {
+	AttemptID   string
+	ContainerID string
+}
+
+// Complete records an attempt's result at now. The first successful
+// attempt of a task commits; a later or unknown one (a zombie on a worker
+// thought lost, a speculative loser) never does, and its files are
+// discarded.
+func (s *State) Complete(now time.Time, res proto.TaskResult) Outcome {
+	t, ok := s.find(res.AttemptID)
+	if !ok {
+		return Outcome{Discard: res.Staged}
+	}
+	a, running := t.running[res.AttemptID]
+	if !running {
+		return Outcome{Discard: res.Staged}
+	}
+	s.end(t, a.id)
+	rec := &s.attempts[s.byID[a.id]]
+	if res.Error != "" {
+		rec.State, rec.Error = proto.AttemptFailed, res.Error
+		s.failed(now, t, a, res.Error)
+		return Outcome{}
+	}
+	rec.State = proto.AttemptSucceeded
+	if t.committed != "" {
+		return Outcome{Discard: res.Staged}
+	}
+	t.committed, t.took = a.id, now.Sub(a.start)
+	return Outcome{Commit: res.Staged, Cancel: s.cancelOthers(t)}
+}
+
+func (s *State) end(t *task, id string) {
+	delete(t.running, id)
+	delete(s.progress, id)
+}
+
+// cancelOthers stops the attempts of t still running after it committed.
+func (s *State) cancelOthers(t *task) []Cancel {
+	var out []Cancel
+	for id, a := range t.running {
+		s.end(t, id)
+		rec := &s.attempts[s.byID[id]]
+		rec.State, rec.Error = proto.AttemptKilled, "another attempt committed first"
+		out = append(out, Cancel{AttemptID: id, ContainerID: a.container})
+	}
+	return out
+}
+
+// failed schedules the next attempt of t after a backoff, or fails the
+// job when t has used all its attempts.
+func (s *State) failed(now time.Time, t *task, a *attempt, reason string) {
+	t.lastErr = reason
+	t.failedOn[a.worker] = true
+	t.notBefore = now.Add(s.policy.backoff(t.attempts, a.id))
+	if t.attempts >= s.policy.MaxAttempts && len(t.running) == 0 && t.committed == "" {
+		s.Fail(fmt.Sprintf("task %s failed %d times; last error: %s", t.name(), t.attempts, reason))
+	}
+}
+
+// ContainerLost fails the attempts running on a container that died and
+// forgets the container.
+func (s *State) ContainerLost(now time.Time, containerID, reason string) {
+	delete(s.containers, containerID)
+	for _, ts := range s.tasks {
+		for _, t := range ts {
+			for id, a := range t.running {
+				if a.container == containerID {
+					s.Complete(now, proto.TaskResult{AttemptID: id, Error: reason})
+				}
+			}
+		}
+	}
+}
+
+// Progress records a running attempt's progress.
+func (s *State) Progress(p proto.TaskProgress) {
+	if t, ok := s.find(p.AttemptID); ok {
+		if _, running := t.running[p.AttemptID]; running {
+			s.progress[p.AttemptID] = min(max(p.Fraction, 0), 1)
+		}
+	}
+}
