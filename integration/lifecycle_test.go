@@ -71,7 +71,7 @@ func TestKill(t *testing.T) {
 	c := startCluster(t, 2)
 	out := filepath.Join(t.TempDir(), "out")
 	r := spindle(t, time.Minute, "submit", "--detach", "--coordinator", c.url, faultyBin(t), "--",
-		"--input", "../testdata/wordcount/large-lf.txt", "--output", out, "--sleep", "10ms")
+		"--input", "../testdata/wordcount/large-lf.txt", "--output", out, "--map-sleep", "10ms")
 	if r.code != 0 {
 		t.Fatalf("submit --detach: exit %d: %s", r.code, r.stderr)
 	}

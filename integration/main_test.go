@@ -100,7 +100,7 @@ func startCluster(t *testing.T, n int) *cluster {
 		return spindle(t, 10*time.Second, "nodes", "--coordinator", c.url).code == 0
 	})
 	for i := range n {
-		w := c.start(t, fmt.Sprintf("worker-%d", i), "worker", "--coordinator", c.url,
+		w := c.start(t, fmt.Sprintf("worker-%d", i), "worker", "--coordinator", c.url, "--id", fmt.Sprintf("worker-%d", i),
 			"--data-dir", filepath.Join(c.dir, fmt.Sprintf("worker-%d", i)), "--vcores", "2", "--memory", "4GiB")
 		c.workers = append(c.workers, w)
 	}

@@ -14,7 +14,7 @@ import (
 // tasks that failed on this worker while another live worker could take
 // them; failing that, a speculative copy of a straggler.
 func (s *State) Assign(now time.Time, containerID, workerID string) *proto.TaskSpec {
-	if s.failure != "" {
+	if s.failure != "" || s.lost[containerID] {
 		return nil
 	}
 	s.containers[containerID] = workerID

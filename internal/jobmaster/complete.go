@@ -25,6 +25,12 @@ type Cancel struct {
 // thought lost, a speculative loser) never does, and its files are
 // discarded.
 func (s *State) Complete(now time.Time, res proto.TaskResult) Outcome {
+	return s.complete(now, res, false)
+}
+
+// complete is Complete; lost says the attempt died with its container,
+// which is no fault of the task: it is retried at once, without backoff.
+func (s *State) complete(now time.Time, res proto.TaskResult, lost bool) Outcome {
 	t, ok := s.find(res.AttemptID)
 	if !ok {
 		return Outcome{Discard: res.Staged}
@@ -37,7 +43,7 @@ func (s *State) Complete(now time.Time, res proto.TaskResult) Outcome {
 	rec := &s.attempts[s.byID[a.id]]
 	if res.Error != "" {
 		rec.State, rec.Error = proto.AttemptFailed, res.Error
-		s.failed(now, t, a, res.Error)
+		s.failed(now, t, a, res.Error, !lost)
 		return Outcome{}
 	}
 	rec.State = proto.AttemptSucceeded
@@ -65,12 +71,14 @@ func (s *State) cancelOthers(t *task) []Cancel {
 	return out
 }
 
-// failed schedules the next attempt of t after a backoff, or fails the
-// job when t has used all its attempts.
-func (s *State) failed(now time.Time, t *task, a *attempt, reason string) {
+// failed schedules the next attempt of t, after a backoff if asked, or
+// fails the job when t has used all its attempts.
+func (s *State) failed(now time.Time, t *task, a *attempt, reason string, backoff bool) {
 	t.lastErr = reason
 	t.failedOn[a.worker] = true
-	t.notBefore = now.Add(s.policy.backoff(t.attempts, a.id))
+	if backoff {
+		t.notBefore = now.Add(s.policy.backoff(t.attempts, a.id))
+	}
 	if t.attempts >= s.policy.MaxAttempts && len(t.running) == 0 && t.committed == "" {
 		s.Fail(fmt.Sprintf("task %s failed %d times; last error: %s", t.name(), t.attempts, reason))
 	}
@@ -80,11 +88,12 @@ func (s *State) failed(now time.Time, t *task, a *attempt, reason string) {
 // forgets the container.
 func (s *State) ContainerLost(now time.Time, containerID, reason string) {
 	delete(s.containers, containerID)
+	s.lost[containerID] = true
 	for _, ts := range s.tasks {
 		for _, t := range ts {
 			for id, a := range t.running {
 				if a.container == containerID {
-					s.Complete(now, proto.TaskResult{AttemptID: id, Error: reason})
+					s.complete(now, proto.TaskResult{AttemptID: id, Error: reason}, true)
 				}
 			}
 		}

@@ -219,6 +219,10 @@ func (m *master) dispatch() {
 	kept := m.waiting[:0]
 	now := time.Now()
 	for _, h := range m.waiting {
+		if m.state.Lost(h.req.ContainerID) {
+			respond(h.msg, proto.NextReply{Exit: true})
+			continue
+		}
 		if t := m.state.Assign(now, h.req.ContainerID, h.req.WorkerID); t != nil {
 			respond(h.msg, proto.NextReply{Task: t})
 			continue

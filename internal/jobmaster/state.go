@@ -45,6 +45,7 @@ type State struct {
 	owner      map[string]*task // attempt ID → its task
 	progress   map[string]float64
 	containers map[string]string // live executor container → its worker
+	lost       map[string]bool   // containers declared lost: never trusted again
 	failure    string
 }
 
@@ -53,7 +54,7 @@ type State struct {
 // count, which is also its reading stage's task count.
 func New(appID string, plan *dataflow.Plan, splits map[int][]proto.Split, parts map[int]int, policy Policy) *State {
 	s := &State{appID: appID, plan: plan, policy: policy, parts: parts,
-		byID: map[string]int{}, owner: map[string]*task{}, progress: map[string]float64{}, containers: map[string]string{}}
+		byID: map[string]int{}, owner: map[string]*task{}, progress: map[string]float64{}, containers: map[string]string{}, lost: map[string]bool{}}
 	for _, st := range plan.Stages {
 		sp, isSource := splits[st.ID]
 		n := parts[st.Root]
@@ -126,3 +127,7 @@ func (s *State) find(attemptID string) (*task, bool) {
 	t, ok := s.owner[attemptID]
 	return t, ok
 }
+
+// Lost reports whether a container was declared lost (or exited): if it
+// still asks for work, it is a zombie and must exit.
+func (s *State) Lost(containerID string) bool { return s.lost[containerID] }

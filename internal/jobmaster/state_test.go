@@ -136,9 +136,12 @@ func TestOnlyFirstSuccessCommits(t *testing.T) {
 	a := s.Assign(t0, "c1", "w1")
 	s.ContainerLost(t0, "c1", "lost")
 	later := t0.Add(time.Minute)
-	again := s.Assign(later, "c2", "w2")
+	again := s.Assign(t0, "c2", "w2") // a lost container's task is retried without backoff
 	if again == nil || again.Index != a.Index || again.Attempt != 2 {
 		t.Fatalf("after a lost container: got %+v, want attempt 2 of task %d", again, a.Index)
+	}
+	if !s.Lost("c1") || s.Assign(later, "c1", "w1") != nil {
+		t.Errorf("a lost container is given work")
 	}
 	// The zombie first attempt reports success after it was declared lost.
 	f1 := proto.StagedFile{Temp: "t1", Final: "f"}

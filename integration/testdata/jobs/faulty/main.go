@@ -1,10 +1,12 @@
-// Command faulty is a test job: it copies its input lines, upper-cased, to
-// its output, and can be told to panic on a line or to go slowly, so that
-// tests can watch a job fail or kill it while it runs.
+// Command faulty is a test job: a word count (words split by white space,
+// lowercased) that can be told to panic on a line, or to go slowly in its
+// map or reduce stage, so that tests can watch a job fail, kill it, or
+// kill its processes while it runs.
 package main
 
 import (
 	"flag"
+	"strconv"
 	"strings"
 	"time"
 
@@ -15,17 +17,27 @@ func main() {
 	input := flag.String("input", "", "text input")
 	output := flag.String("output", "", "output directory")
 	failOn := flag.String("fail-on", "", "panic on a line containing this")
-	sleep := flag.Duration("sleep", 0, "pause per line")
+	mapSleep := flag.Duration("map-sleep", 0, "pause per input line")
+	reduceSleep := flag.Duration("reduce-sleep", 0, "pause per output word")
+	splitSize := flag.Int64("split-size", 0, "bytes per split")
+	reducers := flag.Int("reducers", 0, "reduce tasks")
 	sdk.Main(func(p *sdk.Pipeline) error {
-		lines := sdk.ReadText(p, "read", *input)
-		upper := sdk.Map(p, "upper", lines, func(l string) string {
+		lines := sdk.ReadText(p, "read", *input, sdk.SplitSize(*splitSize))
+		words := sdk.FlatMap(p, "split", lines, func(l string, emit func(string)) {
 			if *failOn != "" && strings.Contains(l, *failOn) {
 				panic("found " + *failOn)
 			}
-			time.Sleep(*sleep)
-			return strings.ToUpper(l)
+			time.Sleep(*mapSleep)
+			for _, w := range strings.Fields(l) {
+				emit(strings.ToLower(w))
+			}
 		})
-		sdk.WriteText(p, "write", upper, *output)
+		counts := sdk.CountPerKey(p, "count", words, sdk.Partitions(*reducers))
+		out := sdk.Map(p, "format", counts, func(kv sdk.KV[string, int64]) string {
+			time.Sleep(*reduceSleep)
+			return kv.Key + "\t" + strconv.FormatInt(kv.Value, 10)
+		})
+		sdk.WriteText(p, "write", out, *output)
 		return nil
 	})
 }
