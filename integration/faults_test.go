@@ -87,12 +87,18 @@ func masterWorker(st proto.App) string {
 // runningAttempt waits for an attempt of a task of the given stage
 // running on a worker other than the job master's, and returns it.
 func (c *cluster) runningAttempt(t *testing.T, app, stage string) proto.Attempt {
+	return c.running(t, app, stage, true)
+}
+
+// running waits for a running attempt of a task of the given stage, away
+// from the job master's worker if asked.
+func (c *cluster) running(t *testing.T, app, stage string, away bool) proto.Attempt {
 	t.Helper()
 	var found proto.Attempt
-	c.waitFor(t, time.Minute, "a running "+stage+" attempt away from the job master", func() bool {
+	c.waitFor(t, time.Minute, "a running "+stage+" attempt", func() bool {
 		st := c.status(t, app)
 		for _, a := range st.Tasks {
-			if strings.HasPrefix(a.Task, stage+"-") && a.State == proto.AttemptRunning && a.WorkerID != masterWorker(st) {
+			if strings.HasPrefix(a.Task, stage+"-") && a.State == proto.AttemptRunning && (!away || a.WorkerID != masterWorker(st)) {
 				found = a
 				return true
 			}
@@ -210,7 +216,7 @@ func TestKillWorkerDuringReduce(t *testing.T) {
 func TestKillTaskContainer(t *testing.T) {
 	c := startCluster(t, 2)
 	app, out := slowJob(t, c, "3ms", "0s")
-	a := c.runningAttempt(t, app, "s0")
+	a := c.running(t, app, "s0", false)
 	killed := time.Now()
 	syscall.Kill(containerPID(t, a.ContainerID), syscall.SIGKILL)
 	t.Logf("SIGKILL of container %s to %s running again: %v", a.ContainerID, a.Task, c.rerun(t, app, a, killed).Round(10*time.Millisecond))

@@ -13,10 +13,13 @@ import (
 
 // taskCtx is one running task attempt.
 type taskCtx struct {
-	ctx  context.Context
-	env  *executor.Env
-	spec *proto.TaskSpec
-	res  proto.TaskResult
+	ctx     context.Context
+	env     *executor.Env
+	spec    *proto.TaskSpec
+	res     proto.TaskResult
+	writers []writerHandle // the stage's shuffle writers
+	sinks   int            // the stage's sinks
+	ckpt    *checkpointer  // nil: this task takes no checkpoints
 }
 
 func (tc *taskCtx) count(name string, n int64) {
@@ -70,6 +73,9 @@ func (j *job) run(tc *taskCtx) error {
 			return err
 		}
 	}
+	if tc.ckpt != nil {
+		tc.res.Prefixes = tc.ckpt.inherited
+	}
 	return nil
 }
 
@@ -85,9 +91,12 @@ func (j *job) chain(tc *taskCtx, st dataflow.Stage) (any, []func() error, error)
 		var err error
 		switch {
 		case slices.Contains(st.Writes, id):
-			emitters[id], closeFn = n.Impl.(shuffleOp).writer(tc, outputOf(tc.spec, id))
+			w := n.Impl.(shuffleOp).writer(tc, outputOf(tc.spec, id))
+			emitters[id], closeFn = w.emit, w.close
+			tc.writers = append(tc.writers, w)
 		case n.Kind == dataflow.KindSink:
 			emitters[id], closeFn, err = n.Impl.(sinkOp).open(tc)
+			tc.sinks++
 		default:
 			emitters[id] = n.Impl.(narrowOp).wrap(j.fan(st, id, emitters))
 		}
@@ -130,7 +139,11 @@ func (j *job) drive(tc *taskCtx, st dataflow.Stage, emit any) error {
 		if tc.spec.Split == nil {
 			return fmt.Errorf("sdk: task %s of source %q has no split", tc.spec.AttemptID, root.Name)
 		}
-		return op.read(tc, *tc.spec.Split, emit)
+		split, err := tc.restore(op, *tc.spec.Split)
+		if err != nil {
+			return err
+		}
+		return op.read(tc, split, emit)
 	case shuffleOp:
 		return op.read(tc, tc.spec.Inputs, emit)
 	}

@@ -128,7 +128,8 @@ func (j *job) serve(role string) int {
 	if role == proto.RoleJobMaster {
 		err = jobmaster.Run(ctx, jobmaster.Config{AppID: appID, NC: nc, Graph: &j.p.g, Logger: log})
 	} else {
-		err = executor.Run(ctx, nc, appID, cid, wid, j.runTask, log)
+		err = executor.Run(ctx, executor.Config{NC: nc, AppID: appID, ContainerID: cid, WorkerID: wid,
+			LocalDir: localDir(cid), Logger: log}, j.runTask)
 	}
 	if err != nil {
 		log.Error("exiting", "err", err)
@@ -136,4 +137,13 @@ func (j *job) serve(role string) int {
 	}
 	nc.Flush()
 	return 0
+}
+
+// localDir is where a container keeps local state: the directory its
+// worker gave it, or one under the system's temporary directory.
+func localDir(containerID string) string {
+	if d := os.Getenv(proto.EnvLocalDir); d != "" {
+		return d
+	}
+	return filepath.Join(os.TempDir(), "spindle-"+containerID)
 }

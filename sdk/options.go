@@ -1,12 +1,22 @@
 package sdk
 
+import "time"
+
 // Option tunes one step. Steps ignore options that do not apply to them.
 type Option func(*options)
 
 type options struct {
-	partitions int   // keyed steps: reduce tasks (0: the cluster's vcores)
-	splitSize  int64 // sources: bytes per split (0: chosen from input size)
+	partitions int           // keyed steps: reduce tasks (0: the cluster's vcores)
+	splitSize  int64         // sources: bytes per split (0: chosen from input size)
+	checkpoint time.Duration // sources: checkpoint interval (0: none)
 }
+
+// CheckpointEvery makes a source's tasks take a checkpoint about every d:
+// an attempt that replaces a failed one resumes from the last checkpoint
+// instead of from the start of the split. A checkpoint flushes the task's
+// map-side combine into the shuffle, so very short intervals cost some
+// combining. Only stages whose outputs are all shuffles checkpoint.
+func CheckpointEvery(d time.Duration) Option { return func(o *options) { o.checkpoint = d } }
 
 // Partitions sets how many partitions (reduce tasks, output parts) a keyed
 // step has. The default is the cluster's total vcores, like Spark's

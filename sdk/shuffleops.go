@@ -16,8 +16,16 @@ import (
 // (read).
 type shuffleOp interface {
 	dataflow.Partitioner
-	writer(tc *taskCtx, out proto.ShuffleOutput) (emit any, flush func() error)
+	writer(tc *taskCtx, out proto.ShuffleOutput) writerHandle
 	read(tc *taskCtx, in []proto.ShuffleInput, emit any) error
+}
+
+// writerHandle is the write side of a shuffle in one task.
+type writerHandle struct {
+	shuffle int
+	emit    any                   // func(KV[K, V])
+	close   func() error          // flush everything and end the attempt's output
+	sync    func() ([]int, error) // flush everything buffered; batches per partition so far
 }
 
 // Tuning of the map side of a shuffle.
@@ -28,7 +36,7 @@ const (
 
 type combineOp[K comparable, V any] struct{ *keyed[K, V] }
 
-func (s *combineOp[K, V]) writer(tc *taskCtx, out proto.ShuffleOutput) (any, func() error) {
+func (s *combineOp[K, V]) writer(tc *taskCtx, out proto.ShuffleOutput) writerHandle {
 	b := s.newBuckets(tc, out)
 	t := newTable[K, V](s.combine, s.key.Clone)
 	emit := func(kv KV[K, V]) {
@@ -37,11 +45,12 @@ func (s *combineOp[K, V]) writer(tc *taskCtx, out proto.ShuffleOutput) (any, fun
 			t.each(nil, b.add)
 		}
 	}
-	flush := func() error {
-		t.each(nil, b.add)
-		return b.close()
+	return writerHandle{
+		shuffle: out.Shuffle,
+		emit:    emit,
+		close:   func() error { t.each(nil, b.add); return b.close() },
+		sync:    func() ([]int, error) { t.each(nil, b.add); return b.sync() },
 	}
-	return emit, flush
 }
 
 func (s *combineOp[K, V]) read(tc *taskCtx, ins []proto.ShuffleInput, emit any) error {
@@ -56,9 +65,9 @@ func (s *combineOp[K, V]) read(tc *taskCtx, ins []proto.ShuffleInput, emit any) 
 
 type groupOp[K comparable, V any] struct{ *keyed[K, V] }
 
-func (s *groupOp[K, V]) writer(tc *taskCtx, out proto.ShuffleOutput) (any, func() error) {
+func (s *groupOp[K, V]) writer(tc *taskCtx, out proto.ShuffleOutput) writerHandle {
 	b := s.newBuckets(tc, out)
-	return func(kv KV[K, V]) { b.add(kv.Key, kv.Value) }, b.close
+	return writerHandle{shuffle: out.Shuffle, emit: func(kv KV[K, V]) { b.add(kv.Key, kv.Value) }, close: b.close, sync: b.sync}
 }
 
 func (s *groupOp[K, V]) read(tc *taskCtx, ins []proto.ShuffleInput, emit any) error {
@@ -74,7 +83,7 @@ func (s *groupOp[K, V]) read(tc *taskCtx, ins []proto.ShuffleInput, emit any) er
 // readAll replays this task's partition of every input shuffle.
 func (s *keyed[K, V]) readAll(tc *taskCtx, ins []proto.ShuffleInput, fn func(K, V)) error {
 	for _, in := range ins {
-		err := shuffle.Read(tc.ctx, tc.env.JS, tc.spec.AppID, in.Shuffle, tc.spec.Index, in.Producers,
+		err := shuffle.Read(tc.ctx, tc.env.JS, tc.spec.AppID, in.Shuffle, tc.spec.Index, in.Producers, in.Prefixes,
 			func(rec arrow.RecordBatch) error {
 				tc.count("shuffle_records_read", rec.NumRows())
 				s.decode(rec, fn)
@@ -139,8 +148,8 @@ func (b *buckets[K, V]) flush(p int) error {
 	return b.w.Write(b.tc.ctx, p, rec)
 }
 
-// close publishes what is left in every bucket and the end markers.
-func (b *buckets[K, V]) close() error {
+// flushAll publishes what is in every bucket.
+func (b *buckets[K, V]) flushAll() error {
 	for p := range b.size {
 		if b.err == nil {
 			b.err = b.flush(p)
@@ -148,6 +157,22 @@ func (b *buckets[K, V]) close() error {
 	}
 	if b.err != nil {
 		return fmt.Errorf("shuffle write: %w", b.err)
+	}
+	return nil
+}
+
+// sync publishes every bucket and waits until the server stored it all.
+func (b *buckets[K, V]) sync() ([]int, error) {
+	if err := b.flushAll(); err != nil {
+		return nil, err
+	}
+	return b.w.Sync(b.tc.ctx)
+}
+
+// close publishes what is left in every bucket and the end markers.
+func (b *buckets[K, V]) close() error {
+	if err := b.flushAll(); err != nil {
+		return err
 	}
 	err := b.w.Close(b.tc.ctx)
 	b.tc.count("shuffle_bytes_written", b.w.Bytes)

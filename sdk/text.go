@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"time"
 
 	"spindle/dataflow"
 	"spindle/internal/proto"
@@ -69,19 +70,27 @@ func (s *textSource) Splits(ctx context.Context, parallelism int) ([]proto.Split
 	return textio.Splits(files, target)
 }
 
+// checkpointEvery implements checkpointSource.
+func (s *textSource) checkpointEvery() time.Duration { return s.opts.checkpoint }
+
+// read reads split, which may be the rest of the task's split after a
+// restore: progress counts from the task's whole split.
 func (s *textSource) read(tc *taskCtx, split proto.Split, emit any) error {
 	out := emit.(func(string))
 	var lines int64
-	err := textio.ReadLines(tc.ctx, split, func(line string) error {
+	whole := tc.spec.Split.Length
+	skipped := whole - split.Length
+	err := textio.ReadLinesAt(tc.ctx, split, func(line string, next int64) error {
 		out(line)
 		lines++
-		return nil
+		return tc.line(next)
 	}, func(done int64) {
-		if split.Length > 0 {
-			tc.env.Progress(float64(done) / float64(split.Length))
+		if whole > 0 {
+			tc.env.Progress(float64(skipped+done) / float64(whole))
 		}
 	})
 	tc.count("records_read", lines)
+	tc.count("bytes_read", split.Length)
 	return err
 }
 

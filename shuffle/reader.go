@@ -16,11 +16,12 @@ import (
 
 // Read replays partition p of shuffle and calls fn for every batch written
 // by one of the committed producer attempts, in the order each producer
-// wrote them. It returns once every producer's end marker was seen; a
-// producer whose batches or end marker are missing is ErrMissing, a
-// corrupt batch ErrChecksum. The record passed to fn is valid only during
-// the call unless fn retains it.
-func Read(ctx context.Context, js jetstream.JetStream, appID string, shuffle, p int, producers []string, fn func(arrow.RecordBatch) error) error {
+// wrote them, and for every prefix the first Count batches of its attempt.
+// It returns once every producer's end marker was seen; a producer whose
+// batches or end marker are missing is ErrMissing, a corrupt batch
+// ErrChecksum. The record passed to fn is valid only during the call
+// unless fn retains it.
+func Read(ctx context.Context, js jetstream.JetStream, appID string, shuffle, p int, producers []string, prefixes []proto.PartPrefix, fn func(arrow.RecordBatch) error) error {
 	subj := Subject(appID, shuffle, p)
 	cons, err := js.OrderedConsumer(ctx, proto.ShuffleStream(appID), jetstream.OrderedConsumerConfig{
 		FilterSubjects: []string{subj},
@@ -29,9 +30,12 @@ func Read(ctx context.Context, js jetstream.JetStream, appID string, shuffle, p 
 	if err != nil {
 		return fmt.Errorf("shuffle: read %s: %w", subj, err)
 	}
-	r := &partReader{want: make(map[string]int, len(producers)), got: make(map[string]int)}
+	r := &partReader{want: make(map[string]int, len(producers)), got: make(map[string]int), prefix: make(map[string]int)}
 	for _, a := range producers {
 		r.want[a] = -1
+	}
+	for _, pp := range prefixes {
+		r.prefix[pp.Attempt] = pp.Count
 	}
 	if len(producers) == 0 {
 		return nil
@@ -58,14 +62,21 @@ func Read(ctx context.Context, js jetstream.JetStream, appID string, shuffle, p 
 
 // partReader tracks one partition's replay.
 type partReader struct {
-	want  map[string]int // committed attempt → batches it announced (-1 until its end marker)
-	got   map[string]int // committed attempt → batches seen
-	ended int
+	want   map[string]int // committed attempt → batches it announced (-1 until its end marker)
+	got    map[string]int // committed or prefix attempt → batches kept
+	prefix map[string]int // prefix attempt → batches to keep
+	ended  int
 }
 
 func (r *partReader) handle(msg jetstream.Msg, fn func(arrow.RecordBatch) error) error {
 	h := msg.Headers()
 	attempt := h.Get(hdrAttempt)
+	if n, ok := r.prefix[attempt]; ok {
+		if seq, _ := strconv.Atoi(h.Get(hdrSeq)); h.Get(hdrEnd) != "" || seq > n {
+			return nil // published after the checkpoint that was taken over
+		}
+		return r.batch(attempt, msg, fn)
+	}
 	if _, ok := r.want[attempt]; !ok {
 		return nil // an attempt that was not committed: ignore
 	}
@@ -80,8 +91,13 @@ func (r *partReader) handle(msg jetstream.Msg, fn func(arrow.RecordBatch) error)
 		r.want[attempt] = n
 		return nil
 	}
+	return r.batch(attempt, msg, fn)
+}
+
+// batch verifies and decodes one batch of attempt.
+func (r *partReader) batch(attempt string, msg jetstream.Msg, fn func(arrow.RecordBatch) error) error {
 	data := msg.Data()
-	sum, err := strconv.ParseUint(h.Get(hdrSum), 10, 32)
+	sum, err := strconv.ParseUint(msg.Headers().Get(hdrSum), 10, 32)
 	if err != nil || uint32(sum) != crc32.Checksum(data, castagnoli) {
 		return fmt.Errorf("%w: batch %d from %s", ErrChecksum, r.got[attempt]+1, attempt)
 	}
@@ -89,11 +105,13 @@ func (r *partReader) handle(msg jetstream.Msg, fn func(arrow.RecordBatch) error)
 	return decode(data, fn)
 }
 
-// check verifies that every producer's batches all arrived.
+// check verifies that every producer's and prefix's batches all arrived.
 func (r *partReader) check() error {
-	for a, n := range r.want {
-		if r.got[a] != n {
-			return fmt.Errorf("%w: %d of %d batches from %s", ErrMissing, r.got[a], n, a)
+	for _, want := range []map[string]int{r.want, r.prefix} {
+		for a, n := range want {
+			if r.got[a] != n {
+				return fmt.Errorf("%w: %d of %d batches from %s", ErrMissing, r.got[a], n, a)
+			}
 		}
 	}
 	return nil

@@ -14,6 +14,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"spindle/internal/natstest"
+	"spindle/internal/proto"
 )
 
 func batch(vals ...int64) arrow.RecordBatch {
@@ -38,8 +39,12 @@ func setup(t *testing.T) (context.Context, jetstream.JetStream, *nats.Conn) {
 }
 
 func readAll(ctx context.Context, js jetstream.JetStream, p int, producers ...string) ([]int64, error) {
+	return readWith(ctx, js, p, nil, producers...)
+}
+
+func readWith(ctx context.Context, js jetstream.JetStream, p int, prefixes []proto.PartPrefix, producers ...string) ([]int64, error) {
 	var got []int64
-	err := Read(ctx, js, "app1", 7, p, producers, func(rec arrow.RecordBatch) error {
+	err := Read(ctx, js, "app1", 7, p, producers, prefixes, func(rec arrow.RecordBatch) error {
 		got = append(got, rec.Column(0).(*array.Int64).Int64Values()...)
 		return nil
 	})
@@ -135,5 +140,39 @@ func TestEmptyPartitionAndNoProducers(t *testing.T) {
 	}
 	if got, err := readAll(ctx, js, 0); err != nil || len(got) != 0 {
 		t.Errorf("no producers: got %v, %v", got, err)
+	}
+}
+
+// A producer restored from a checkpoint takes over the batches its
+// predecessor published up to the checkpoint, and only those.
+func TestPrefixFromCheckpoint(t *testing.T) {
+	ctx, js, _ := setup(t)
+	a := NewWriter(js, "app1", 7, 1, "m0-a1")
+	for _, v := range []int64{1, 2} {
+		if err := a.Write(ctx, 0, batch(v)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	counts, err := a.Sync(ctx) // the checkpoint
+	if err != nil || counts[0] != 2 {
+		t.Fatalf("Sync: %v %v", counts, err)
+	}
+	if err := a.Write(ctx, 0, batch(99)); err != nil { // after the checkpoint, then a crash
+		t.Fatal(err)
+	}
+	<-js.PublishAsyncComplete()
+	b := NewWriter(js, "app1", 7, 1, "m0-a2")
+	if err := b.Write(ctx, 0, batch(3)); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got, err := readWith(ctx, js, 0, []proto.PartPrefix{{Attempt: "m0-a1", Count: 2}}, "m0-a2")
+	if err != nil || !reflect.DeepEqual(got, []int64{1, 2, 3}) {
+		t.Errorf("got %v, %v; want [1 2 3]", got, err)
+	}
+	if _, err := readWith(ctx, js, 0, []proto.PartPrefix{{Attempt: "m0-a1", Count: 5}}, "m0-a2"); !errors.Is(err, ErrMissing) {
+		t.Errorf("prefix longer than what was published: err = %v, want ErrMissing", err)
 	}
 }

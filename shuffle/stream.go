@@ -22,6 +22,7 @@ const (
 	hdrAttempt = "Spindle-Attempt" // producer attempt ID
 	hdrSum     = "Spindle-Crc32c"  // CRC-32C of the payload, decimal
 	hdrEnd     = "Spindle-End"     // end marker: number of batches the attempt sent
+	hdrSeq     = "Spindle-Seq"     // batch number within the attempt and partition, from 1
 )
 
 // Subject is the subject of one partition of one shuffle.

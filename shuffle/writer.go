@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"hash/crc32"
+	"slices"
 	"strconv"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -54,6 +55,7 @@ func (w *Writer) Write(ctx context.Context, p int, rec arrow.RecordBatch) error 
 	msg := w.msg(p, data)
 	msg.Header.Set(hdrSum, strconv.FormatUint(uint64(crc32.Checksum(data, castagnoli)), 10))
 	w.sent[p]++
+	msg.Header.Set(hdrSeq, strconv.Itoa(w.sent[p]))
 	w.Bytes += int64(len(data))
 	return w.publish(ctx, msg)
 }
@@ -78,6 +80,16 @@ func (w *Writer) publish(ctx context.Context, m *nats.Msg) error {
 		return w.settle(ctx)
 	}
 	return nil
+}
+
+// Sync waits until every batch written so far is stored, and returns how
+// many batches each partition has: a checkpoint's record of what this
+// attempt published.
+func (w *Writer) Sync(ctx context.Context) ([]int, error) {
+	if err := w.settle(ctx); err != nil {
+		return nil, err
+	}
+	return slices.Clone(w.sent), nil
 }
 
 // settle waits for every outstanding ack and fails on the first error.

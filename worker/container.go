@@ -106,6 +106,7 @@ func (p *procs) command(spec proto.ContainerSpec, binary string) (*exec.Cmd, err
 	}
 	cmd := exec.Command(binary, spec.Args...)
 	cmd.Env = append(slices.Clone(p.env), containerEnv(spec)...)
+	cmd.Env = append(cmd.Env, proto.EnvLocalDir+"="+filepath.Join(dir, "local"))
 	cmd.Stdout, cmd.Stderr = stdout, stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Dir = workDir(spec.WorkDir)

@@ -141,7 +141,7 @@ func (f *fakeCoordinator) waitHeartbeat(t *testing.T, what string, ok func(proto
 const (
 	echoScript     = "#!/bin/sh\necho \"$SPINDLE_ROLE $SPINDLE_VCORES $SPINDLE_MEMORY_BYTES $1\"\npwd >&2\nexit 3\n"
 	sleepScript    = "#!/bin/sh\nsleep 30\n"
-	stubbornScript = "#!/bin/sh\ntrap '' TERM\nsleep 30\n"
+	stubbornScript = "#!/bin/sh\ntrap '' TERM\necho ready\nsleep 30\n"
 )
 
 func TestWorkerRunsContainers(t *testing.T) {
@@ -194,6 +194,14 @@ func TestWorkerRunsContainers(t *testing.T) {
 	coord.waitHeartbeat(t, "listing c2 and c3", func(hb proto.Heartbeat) bool {
 		return strings.Join(hb.Containers, ",") == "c2,c3"
 	})
+	// c3 ignores SIGTERM only once its shell has set the trap.
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(containerStdout(t, coord, "c3"), "ready") {
+		if time.Now().After(deadline) {
+			t.Fatal("c3 never set its trap")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 	coord.request(t, proto.WorkerStop("w1"), proto.StopRequest{AppID: "app1", ContainerID: "c2"}, &ack)
 	if ex := coord.exit(t, "c2"); ex.Error != "killed by signal SIGTERM" {
 		t.Errorf("stopped c2: exit = %+v", ex)
@@ -220,4 +228,17 @@ func TestRunFailsFastWithoutNATS(t *testing.T) {
 	if d := time.Since(start); d > 6*time.Second {
 		t.Errorf("took %v to fail", d)
 	}
+}
+
+// containerStdout returns what a container printed so far.
+func containerStdout(t *testing.T, coord *fakeCoordinator, id string) string {
+	t.Helper()
+	var logs proto.LogsReply
+	coord.request(t, proto.WorkerLogs("w1"), proto.LogsRequest{AppID: "app1"}, &logs)
+	for _, l := range logs.Logs {
+		if l.ContainerID == id {
+			return l.Stdout
+		}
+	}
+	return ""
 }

@@ -6,12 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"spindle/internal/checkpoint"
 	"spindle/internal/proto"
 	"spindle/shuffle"
 )
@@ -24,6 +26,9 @@ type Env struct {
 	NC          *nats.Conn
 	JS          jetstream.JetStream // publishes with a bounded async window
 	Logger      *slog.Logger
+	// Checkpoints is the task state backend, or nil if it could not be
+	// opened (tasks then run without checkpoints).
+	Checkpoints *checkpoint.Store
 	// Progress reports the fraction (0..1) of the current task done. It is
 	// cheap; call it as often as convenient.
 	Progress func(fraction float64)
@@ -42,13 +47,31 @@ const (
 // ErrNoJobMaster is returned when the job master stops answering.
 var ErrNoJobMaster = errors.New("executor: job master does not answer")
 
+// Config is what an executor needs.
+type Config struct {
+	NC          *nats.Conn
+	AppID       string
+	ContainerID string
+	WorkerID    string
+	LocalDir    string // local state (checkpoints) lives under it
+	Logger      *slog.Logger
+}
+
 // Run serves tasks until the job master says exit or ctx ends.
-func Run(ctx context.Context, nc *nats.Conn, appID, containerID, workerID string, run RunFunc, log *slog.Logger) error {
+func Run(ctx context.Context, cfg Config, run RunFunc) error {
+	nc, appID, containerID, workerID, log := cfg.NC, cfg.AppID, cfg.ContainerID, cfg.WorkerID, cfg.Logger
 	js, err := jetstream.New(nc, jetstream.WithPublishAsyncMaxPending(shuffle.MaxPending))
 	if err != nil {
 		return err
 	}
 	env := &Env{AppID: appID, ContainerID: containerID, WorkerID: workerID, NC: nc, JS: js, Logger: log}
+	store, err := checkpoint.Open(ctx, filepath.Join(cfg.LocalDir, "checkpoints"), js, appID)
+	if err != nil {
+		log.Warn("running without checkpoints", "err", err)
+	} else {
+		env.Checkpoints = store
+		defer store.Close()
+	}
 	cur := &current{}
 	sub, err := nc.Subscribe(proto.ExecutorCancel(appID, containerID), cur.onCancel)
 	if err != nil {

@@ -119,9 +119,22 @@ func (s *State) spec(t *task, attemptID string) *proto.TaskSpec {
 		for _, d := range st.Deps {
 			for _, pt := range s.tasks[d] {
 				in.Producers = append(in.Producers, pt.committed)
+				in.Prefixes = append(in.Prefixes, partPrefixes(pt.prefixes, st.Root, t.index)...)
 			}
 		}
 		spec.Inputs = []proto.ShuffleInput{in}
 	}
 	return spec
+}
+
+// partPrefixes picks, from a producer's taken-over batches, those of one
+// partition of one shuffle.
+func partPrefixes(ps []proto.Prefix, shuffle, part int) []proto.PartPrefix {
+	var out []proto.PartPrefix
+	for _, p := range ps {
+		if p.Shuffle == shuffle && part < len(p.Counts) && p.Counts[part] > 0 {
+			out = append(out, proto.PartPrefix{Attempt: p.Attempt, Count: p.Counts[part]})
+		}
+	}
+	return out
 }

@@ -41,6 +41,7 @@ func (s *State) complete(now time.Time, res proto.TaskResult, lost bool) Outcome
 	}
 	s.end(t, a.id)
 	rec := &s.attempts[s.byID[a.id]]
+	rec.Counters = res.Counters
 	if res.Error != "" {
 		rec.State, rec.Error = proto.AttemptFailed, res.Error
 		s.failed(now, t, a, res.Error, !lost)
@@ -50,7 +51,7 @@ func (s *State) complete(now time.Time, res proto.TaskResult, lost bool) Outcome
 	if t.committed != "" {
 		return Outcome{Discard: res.Staged}
 	}
-	t.committed, t.took = a.id, now.Sub(a.start)
+	t.committed, t.took, t.prefixes = a.id, now.Sub(a.start), res.Prefixes
 	return Outcome{Commit: res.Staged, Cancel: s.cancelOthers(t)}
 }
 

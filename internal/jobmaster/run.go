@@ -14,6 +14,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"spindle/dataflow"
+	"spindle/internal/checkpoint"
 	"spindle/internal/proto"
 	"spindle/shuffle"
 )
@@ -80,6 +81,7 @@ type master struct {
 	events  chan *nats.Msg
 	subs    []*nats.Subscription
 	outputs []string
+	ckpts   jetstream.ObjectStore // the tasks' checkpoints, deleted at the end
 }
 
 func start(ctx context.Context, cfg Config) (*master, error) {
@@ -103,7 +105,11 @@ func start(ctx context.Context, cfg Config) (*master, error) {
 	if err := shuffle.EnsureStream(ctx, js, cfg.AppID); err != nil {
 		return nil, err
 	}
-	m := &master{cfg: cfg, plan: plan, state: New(cfg.AppID, plan, splits, parts, DefaultPolicy()), outputs: outputs,
+	ckpts, err := checkpoint.Bucket(ctx, js)
+	if err != nil {
+		return nil, err
+	}
+	m := &master{cfg: cfg, plan: plan, ckpts: ckpts, state: New(cfg.AppID, plan, splits, parts, DefaultPolicy()), outputs: outputs,
 		next: make(chan *nats.Msg, 256), prog: make(chan *nats.Msg, 1024), events: make(chan *nats.Msg, 256)}
 	for subj, ch := range map[string]chan *nats.Msg{
 		proto.JobMasterNext(cfg.AppID):     m.next,
@@ -297,6 +303,9 @@ func (m *master) release() {
 	m.waiting = nil
 	for _, s := range m.subs {
 		s.Unsubscribe()
+	}
+	if err := checkpoint.Delete(context.Background(), m.ckpts, m.cfg.AppID); err != nil {
+		m.cfg.Logger.Warn("delete checkpoints", "err", err)
 	}
 	var ack proto.AllocateReply
 	request(context.Background(), m.cfg.NC, proto.SubjAllocate, proto.AllocateRequest{AppID: m.cfg.AppID, Count: 0}, &ack)

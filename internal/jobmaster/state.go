@@ -21,6 +21,7 @@ type task struct {
 	running      map[string]*attempt // by attempt ID
 	committed    string              // attempt ID, "" until the task succeeded
 	took         time.Duration       // the committed attempt's run time
+	prefixes     []proto.Prefix      // earlier attempts' batches the committed one took over
 	lastErr      string
 	notBefore    time.Time       // backoff: no new attempt before
 	failedOn     map[string]bool // workers where an attempt failed

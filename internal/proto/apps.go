@@ -29,6 +29,9 @@ type SubmitRequest struct {
 	WorkDir    string    `json:"work_dir"` // the client's working directory; containers start in it
 	Master     Resources `json:"master"`   // the job master's container
 	Executor   Resources `json:"executor"` // each executor container
+	// Placement overrides the cluster's placement policy for this job:
+	// "round-robin", "least-loaded" or "pack"; "" keeps the cluster's.
+	Placement string `json:"placement,omitempty"`
 }
 
 // SubmitReply returns the new application's ID.
@@ -110,6 +113,7 @@ type App struct {
 	WorkDir     string      `json:"work_dir"`
 	Master      Resources   `json:"master"`
 	Executor    Resources   `json:"executor"`
+	Placement   string      `json:"placement,omitempty"` // the job's own placement policy, if any
 	Containers  []Container `json:"containers"`
 	Stages      []Stage     `json:"stages,omitempty"`
 	Tasks       []Attempt   `json:"tasks,omitempty"`
@@ -132,6 +136,13 @@ const (
 	ContainerExited  = "EXITED"
 	ContainerLost    = "LOST"
 	ContainerKilled  = "KILLED"
+	// ContainerPreempting is never a container's recorded state: it is
+	// the state of a ContainerEvent telling the job master that the
+	// container will be killed at the event's Deadline to give its
+	// resources to a queue below its guarantee. The container stays
+	// RUNNING until then; the kill arrives as a KILLED event. A job master
+	// should stop giving it new work.
+	ContainerPreempting = "PREEMPTING"
 )
 
 // Stage is a job master's progress report for one stage.
@@ -150,8 +161,11 @@ type Attempt struct {
 	Attempt     int    `json:"attempt"`
 	ContainerID string `json:"container_id"`
 	WorkerID    string `json:"worker_id"`
-	State       string `json:"state"` // RUNNING, SUCCEEDED, FAILED
+	State       string `json:"state"` // RUNNING, SUCCEEDED, FAILED, KILLED
 	Error       string `json:"error,omitempty"`
+	// Counters are the attempt's counts once it ended: records and bytes
+	// read and written, checkpoints taken, bytes skipped by a restore.
+	Counters map[string]int64 `json:"counters,omitempty"`
 }
 
 // Attempt states.
@@ -167,10 +181,17 @@ const (
 // coordinator grants up to it as capacity frees (FIFO across
 // applications); a lower Count cancels what is still pending. Release
 // names running containers the job master gives back (they are stopped).
+//
+// Gang asks for the executors this request adds all at once or not at
+// all (a streaming job needs every task running together). Preferred
+// names workers the executors would rather run on; the scheduler waits a
+// few rounds for them before taking any.
 type AllocateRequest struct {
-	AppID   string   `json:"app_id"`
-	Count   int      `json:"count"`
-	Release []string `json:"release,omitempty"`
+	AppID     string   `json:"app_id"`
+	Count     int      `json:"count"`
+	Release   []string `json:"release,omitempty"`
+	Gang      bool     `json:"gang,omitempty"`
+	Preferred []string `json:"preferred,omitempty"`
 }
 
 // AllocateReply acknowledges an AllocateRequest. ClusterVCores is the
@@ -181,9 +202,11 @@ type AllocateReply struct {
 	ClusterVCores int    `json:"cluster_vcores"`
 }
 
-// ContainerEvent tells a job master about one of its containers.
+// ContainerEvent tells a job master about one of its containers. With
+// Container.State ContainerPreempting, Deadline is when it will be killed.
 type ContainerEvent struct {
 	Container Container `json:"container"`
+	Deadline  time.Time `json:"deadline,omitzero"`
 }
 
 // AppReport is a job master's report: progress, attempts, and when Final

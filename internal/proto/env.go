@@ -10,6 +10,7 @@ const (
 	EnvWorkerID    = "SPINDLE_WORKER_ID"    // worker running the container
 	EnvMemoryBytes = "SPINDLE_MEMORY_BYTES" // the container's memory grant, in bytes
 	EnvVCores      = "SPINDLE_VCORES"       // the container's vcore grant
+	EnvLocalDir    = "SPINDLE_LOCAL_DIR"    // a directory on the worker's disk for the container's local state
 )
 
 // Roles of a job binary.

@@ -1,5 +1,7 @@
 package proto
 
+import "strconv"
+
 // Subjects served by the coordinator. All are request/reply unless noted.
 const (
 	SubjRegister  = "spindle.coord.register"  // worker → coord: RegisterRequest → RegisterReply
@@ -12,11 +14,23 @@ const (
 	SubjNodes     = "spindle.coord.nodes"     // client → coord: NodesRequest → NodesReply
 	SubjAllocate  = "spindle.coord.allocate"  // job master → coord: AllocateRequest → AllocateReply
 	SubjReport    = "spindle.coord.report"    // job master → coord: AppReport → Ack
+	SubjQueues    = "spindle.coord.queues"    // client → coord: QueuesRequest → QueuesReply
 )
 
 // Object store bucket holding job binaries, named by the hex SHA-256 of
 // their content.
 const BinaryBucket = "spindle-binaries"
+
+// CheckpointBucket is the object store bucket holding task checkpoints,
+// named by CheckpointName.
+const CheckpointBucket = "spindle-checkpoints"
+
+// CheckpointName names the latest checkpoint of one task.
+func CheckpointName(appID string, stage, index int) string {
+	return appID + ".s" + itoa(stage) + "-t" + itoa(index)
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
 
 // KV buckets of the coordinator's state.
 const (

@@ -45,6 +45,24 @@ type Split struct {
 type ShuffleInput struct {
 	Shuffle   int      `json:"shuffle"`   // node ID of the shuffle
 	Producers []string `json:"producers"` // committed attempt IDs
+	// Prefixes are batches of earlier attempts that a committed producer
+	// took over when it restored their checkpoint: in this partition, the
+	// batches of Attempt numbered 1 to Count.
+	Prefixes []PartPrefix `json:"prefixes,omitempty"`
+}
+
+// PartPrefix is the first Count batches of Attempt in one partition.
+type PartPrefix struct {
+	Attempt string `json:"attempt"`
+	Count   int    `json:"count"`
+}
+
+// Prefix is what an attempt published to one shuffle before a checkpoint:
+// Counts[p] batches in partition p.
+type Prefix struct {
+	Attempt string `json:"attempt"`
+	Shuffle int    `json:"shuffle"`
+	Counts  []int  `json:"counts"`
 }
 
 // ShuffleOutput is one shuffle a task writes.
@@ -62,6 +80,9 @@ type TaskResult struct {
 	Staged []StagedFile `json:"staged,omitempty"`
 	// Counters are the attempt's record and byte counts.
 	Counters map[string]int64 `json:"counters,omitempty"`
+	// Prefixes are the shuffle batches of earlier attempts that this one
+	// took over from a checkpoint; they are part of its output.
+	Prefixes []Prefix `json:"prefixes,omitempty"`
 }
 
 // StagedFile is a sink file written under Temp, to be renamed to Final

@@ -45,10 +45,21 @@ type sizes struct {
 // (0 to s.Length). The first error from fn is returned as is; other
 // errors name the file.
 func ReadLines(ctx context.Context, s proto.Split, fn func(line string) error, progress func(done int64)) error {
+	return readLines(ctx, s, func(line string, _ int64) error { return fn(line) }, progress, sizes{block: blockSize, tail: tailRead})
+}
+
+// ReadLinesAt is ReadLines that also passes, with each line, the file
+// offset where the next line starts. A reader that stops after a line can
+// resume with the split that starts at that offset (and is shorter by as
+// much): it yields exactly the remaining lines.
+func ReadLinesAt(ctx context.Context, s proto.Split, fn func(line string, next int64) error, progress func(done int64)) error {
 	return readLines(ctx, s, fn, progress, sizes{block: blockSize, tail: tailRead})
 }
 
-func readLines(ctx context.Context, s proto.Split, fn func(string) error, progress func(int64), sz sizes) error {
+// lineFunc receives a line and the file offset just past it.
+type lineFunc func(line string, next int64) error
+
+func readLines(ctx context.Context, s proto.Split, fn lineFunc, progress func(int64), sz sizes) error {
 	f, err := os.Open(s.Path)
 	if err != nil {
 		return unreadable(s.Path, err)
@@ -97,7 +108,7 @@ func newReader(f *os.File, s proto.Split, sz sizes) (*reader, error) {
 
 // run reads and scans blocks until the split's last line has been passed
 // to fn, fn fails or ctx is done.
-func (r *reader) run(ctx context.Context, fn func(string) error, progress func(int64)) error {
+func (r *reader) run(ctx context.Context, fn lineFunc, progress func(int64)) error {
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -139,7 +150,7 @@ func (r *reader) fill() error {
 // scan passes the complete lines in the buffer to fn and keeps the partial
 // last one for the next fill. It reports done when no further line of the
 // split can follow.
-func (r *reader) scan(fn func(string) error) (done bool, err error) {
+func (r *reader) scan(fn lineFunc) (done bool, err error) {
 	data := r.buf[:r.n]
 	i := 0
 	if r.skip {
@@ -162,7 +173,7 @@ func (r *reader) scan(fn func(string) error) (done bool, err error) {
 	}
 	if r.eof {
 		if i < len(data) { // a final line without '\n'
-			return true, fn(trimCR(r.freeze(i, len(data))))
+			return true, fn(trimCR(r.freeze(i, len(data))), r.base+int64(len(data)))
 		}
 		return true, nil
 	}
@@ -173,10 +184,10 @@ func (r *reader) scan(fn func(string) error) (done bool, err error) {
 // emit passes the lines of chunk, which starts at file offset off and ends
 // with '\n', to fn while they start before the split's end. It reports done
 // when the next line would start at or past the end.
-func (r *reader) emit(chunk string, off int64, fn func(string) error) (done bool, err error) {
+func (r *reader) emit(chunk string, off int64, fn lineFunc) (done bool, err error) {
 	for len(chunk) > 0 && off < r.end {
 		j := strings.IndexByte(chunk, '\n')
-		if err := fn(trimCR(chunk[:j])); err != nil {
+		if err := fn(trimCR(chunk[:j]), off+int64(j+1)); err != nil {
 			return true, err
 		}
 		chunk = chunk[j+1:]

@@ -29,7 +29,7 @@ func writeFile(t testing.TB, name, content string) string {
 func collect(t testing.TB, s proto.Split, sz sizes) []string {
 	t.Helper()
 	var got []string
-	err := readLines(context.Background(), s, func(l string) error {
+	err := readLines(context.Background(), s, func(l string, _ int64) error {
 		got = append(got, l)
 		return nil
 	}, nil, sz)
@@ -130,7 +130,7 @@ func TestReadLinesProgress(t *testing.T) {
 	path := writeFile(t, "f.txt", text)
 	var got []int64
 	err := readLines(context.Background(), proto.Split{Path: path, Start: 100, Length: 5000},
-		func(string) error { return nil }, func(d int64) { got = append(got, d) }, sizes{block: 1024, tail: 16})
+		func(string, int64) error { return nil }, func(d int64) { got = append(got, d) }, sizes{block: 1024, tail: 16})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,3 +144,42 @@ func TestReadLinesProgress(t *testing.T) {
 		}
 	}
 }
+
+// TestResumeAtNext checks the contract of ReadLinesAt: stopping after any
+// line and resuming with the split that starts at its next offset yields
+// exactly the lines not read yet.
+func TestResumeAtNext(t *testing.T) {
+	text := "alpha\r\nbeta\n\ngamma delta\nε\xffζ\nlast line without newline"
+	path := writeFile(t, "resume.txt", text)
+	for _, s := range []proto.Split{
+		{Path: path, Start: 0, Length: int64(len(text))},
+		{Path: path, Start: 3, Length: 20},
+		{Path: path, Start: 12, Length: int64(len(text)) - 12},
+	} {
+		all := collect(t, s, sizes{block: 8, tail: 4})
+		for stop := range all {
+			var got []string
+			var next int64
+			err := ReadLinesAt(context.Background(), s, func(l string, n int64) error {
+				got = append(got, l)
+				next = n
+				if len(got) == stop+1 {
+					return errStop
+				}
+				return nil
+			}, nil)
+			if err != errStop {
+				t.Fatalf("split %+v stop %d: %v", s, stop, err)
+			}
+			end := s.Start + s.Length
+			if next < end {
+				got = append(got, collect(t, proto.Split{Path: path, Start: next, Length: end - next}, sizes{block: 8, tail: 4})...)
+			}
+			if !slices.Equal(got, all) {
+				t.Errorf("split %+v, resumed after line %d at %d: got %q, want %q", s, stop, next, got, all)
+			}
+		}
+	}
+}
+
+var errStop = errors.New("stop")

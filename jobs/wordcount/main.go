@@ -13,6 +13,7 @@ package main
 import (
 	"flag"
 	"strconv"
+	"time"
 
 	"spindle/internal/size"
 	"spindle/sdk"
@@ -23,6 +24,7 @@ func main() {
 	output := flag.String("output", "", "directory to write part-NNNNN files and _SUCCESS into; must not exist (required)")
 	splitSize := flag.String("split-size", "", "bytes of input per map task, e.g. 64MiB (default: chosen from the input size)")
 	reducers := flag.Int("reducers", 0, "number of reduce tasks and output parts (default: the cluster's vcores)")
+	every := flag.Duration("checkpoint-interval", 30*time.Second, "checkpoint map tasks this often, so that a retry resumes (0: never)")
 	sdk.Main(func(p *sdk.Pipeline) error {
 		if *input == "" {
 			return sdk.Usagef("--input is required")
@@ -30,7 +32,7 @@ func main() {
 		if *output == "" {
 			return sdk.Usagef("--output is required")
 		}
-		opts := []sdk.Option{sdk.Partitions(*reducers)}
+		opts := []sdk.Option{sdk.Partitions(*reducers), sdk.CheckpointEvery(*every)}
 		if *splitSize != "" {
 			n, err := size.Parse(*splitSize)
 			if err != nil {

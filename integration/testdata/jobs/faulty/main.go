@@ -21,8 +21,9 @@ func main() {
 	reduceSleep := flag.Duration("reduce-sleep", 0, "pause per output word")
 	splitSize := flag.Int64("split-size", 0, "bytes per split")
 	reducers := flag.Int("reducers", 0, "reduce tasks")
+	every := flag.Duration("checkpoint-interval", 0, "checkpoint map tasks this often")
 	sdk.Main(func(p *sdk.Pipeline) error {
-		lines := sdk.ReadText(p, "read", *input, sdk.SplitSize(*splitSize))
+		lines := sdk.ReadText(p, "read", *input, sdk.SplitSize(*splitSize), sdk.CheckpointEvery(*every))
 		words := sdk.FlatMap(p, "split", lines, func(l string, emit func(string)) {
 			if *failOn != "" && strings.Contains(l, *failOn) {
 				panic("found " + *failOn)
