@@ -20,6 +20,22 @@ type taskCtx struct {
 	writers []writerHandle // the stage's shuffle writers
 	sinks   int            // the stage's sinks
 	ckpt    *checkpointer  // nil: this task takes no checkpoints
+	err     error          // first error of an operator that cannot return one
+}
+
+// defaultMemory is the memory a task assumes when its container has no
+// grant (in tests).
+const defaultMemory = 512 << 20
+
+// aggregationBudget is how much a reduce task may hold in its tables
+// before it spills: half of its container's grant, leaving the rest to
+// the runtime, batches and buffers.
+func (tc *taskCtx) aggregationBudget() int64 {
+	m := tc.env.MemoryBytes
+	if m <= 0 {
+		m = defaultMemory
+	}
+	return m / 2
 }
 
 func (tc *taskCtx) count(name string, n int64) {

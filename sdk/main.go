@@ -11,6 +11,8 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
+	"strconv"
 	"syscall"
 
 	"github.com/nats-io/nats.go"
@@ -119,6 +121,7 @@ func (j *job) serve(role string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	appID, cid, wid := os.Getenv(proto.EnvAppID), os.Getenv(proto.EnvContainerID), os.Getenv(proto.EnvWorkerID)
+	grant := memoryGrant()
 	nc, err := nats.Connect(os.Getenv(proto.EnvNATSURL), nats.Name(role+" "+cid), nats.MaxReconnects(-1))
 	if err != nil {
 		log.Error("cannot reach the cluster", "err", err)
@@ -129,7 +132,7 @@ func (j *job) serve(role string) int {
 		err = jobmaster.Run(ctx, jobmaster.Config{AppID: appID, NC: nc, Graph: &j.p.g, Logger: log})
 	} else {
 		err = executor.Run(ctx, executor.Config{NC: nc, AppID: appID, ContainerID: cid, WorkerID: wid,
-			LocalDir: localDir(cid), Logger: log}, j.runTask)
+			LocalDir: localDir(cid), MemoryBytes: grant, Logger: log}, j.runTask)
 	}
 	if err != nil {
 		log.Error("exiting", "err", err)
@@ -137,6 +140,18 @@ func (j *job) serve(role string) int {
 	}
 	nc.Flush()
 	return 0
+}
+
+// memoryGrant returns the container's memory grant and makes it the Go
+// runtime's soft memory limit (90% of it: the garbage collector works
+// harder near the limit instead of the kernel killing the process).
+func memoryGrant() int64 {
+	n, err := strconv.ParseInt(os.Getenv(proto.EnvMemoryBytes), 10, 64)
+	if err != nil || n <= 0 {
+		return 0
+	}
+	debug.SetMemoryLimit(n / 10 * 9)
+	return n
 }
 
 // localDir is where a container keeps local state: the directory its

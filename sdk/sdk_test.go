@@ -29,6 +29,12 @@ import (
 // does. It exercises the SDK's operators without any other process.
 func runLocal(t *testing.T, p *Pipeline, par int) []proto.TaskResult {
 	t.Helper()
+	return runLocalMem(t, p, par, 0)
+}
+
+// runLocalMem is runLocal with tasks that have mem bytes of memory.
+func runLocalMem(t *testing.T, p *Pipeline, par int, mem int64) []proto.TaskResult {
+	t.Helper()
 	plan, err := dataflow.Build(&p.g)
 	if err != nil {
 		t.Fatal(err)
@@ -68,7 +74,8 @@ func runLocal(t *testing.T, p *Pipeline, par int) []proto.TaskResult {
 		t.Fatal(err)
 	}
 	defer store.Close()
-	env := &executor.Env{AppID: "app", NC: nc, JS: js, Progress: func(float64) {}, Checkpoints: store, Logger: slog.New(slog.DiscardHandler)}
+	env := &executor.Env{AppID: "app", NC: nc, JS: js, Progress: func(float64) {}, Checkpoints: store, Logger: slog.New(slog.DiscardHandler),
+		MemoryBytes: mem, LocalDir: t.TempDir()}
 	var results []proto.TaskResult
 	for !s.Done() {
 		spec := s.Assign(time.Now(), "c1", "w1")
@@ -231,5 +238,58 @@ func TestCheckpointRestore(t *testing.T) {
 	}
 	if len(second.Prefixes) != 1 || second.Prefixes[0].Attempt != "s0-t0-a1" {
 		t.Errorf("second attempt's prefixes: %+v, want the first attempt's batches", second.Prefixes)
+	}
+}
+
+// Reduce tasks whose keys do not fit their memory spill sorted runs to
+// disk and merge them; the result is the same as in memory.
+func TestReduceSpills(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.txt")
+	var text strings.Builder
+	const distinct = 20000
+	for i := range 3 * distinct {
+		fmt.Fprintf(&text, "key%06d\n", (i*7919)%distinct)
+	}
+	os.WriteFile(in, []byte(text.String()), 0o644)
+	p := newPipeline()
+	lines := ReadText(p, "read", in)
+	counts := CountPerKey(p, "count", lines, Partitions(2))
+	WriteText(p, "write-counts", Map(p, "fmt", counts, func(kv KV[string, int64]) string {
+		return kv.Key + "=" + strconv.FormatInt(kv.Value, 10)
+	}), filepath.Join(dir, "counts"))
+	groups := GroupByKey(p, "group", KeyBy(p, "by-key", lines, func(l string) string { return l }), Partitions(2))
+	WriteText(p, "write-groups", Map(p, "fmt2", groups, func(kv KV[string, []string]) string {
+		return kv.Key + "=" + strconv.Itoa(len(kv.Value)) + ":" + kv.Value[0]
+	}), filepath.Join(dir, "groups"))
+	results := runLocalMem(t, p, 2, 256<<10) // a 128 KiB aggregation budget
+
+	var wantCounts, wantGroups []string
+	for i := range distinct {
+		k := fmt.Sprintf("key%06d", i)
+		wantCounts = append(wantCounts, k+"=3")
+		wantGroups = append(wantGroups, k+"=3:"+k)
+	}
+	if got := readParts(t, filepath.Join(dir, "counts")); !slices.Equal(got, wantCounts) {
+		t.Errorf("counts after spilling: %d lines, first %q; want %d", len(got), got[:min(3, len(got))], len(wantCounts))
+	}
+	if got := readParts(t, filepath.Join(dir, "groups")); !slices.Equal(got, wantGroups) {
+		t.Errorf("groups after spilling: %d lines, first %q; want %d", len(got), got[:min(3, len(got))], len(wantGroups))
+	}
+	runs := int64(0)
+	for _, r := range results {
+		runs += r.Counters["spilled_runs"]
+	}
+	if runs < 4 {
+		t.Errorf("%d runs spilled in all, want several per reduce task", runs)
+	}
+	// Part files are sorted by key within each part, spilled or not.
+	parts, _ := filepath.Glob(filepath.Join(dir, "counts", "part-*"))
+	for _, part := range parts {
+		data, _ := os.ReadFile(part)
+		lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+		if !slices.IsSorted(lines) {
+			t.Errorf("%s is not sorted by key", part)
+		}
 	}
 }

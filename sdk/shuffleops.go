@@ -55,12 +55,11 @@ func (s *combineOp[K, V]) writer(tc *taskCtx, out proto.ShuffleOutput) writerHan
 
 func (s *combineOp[K, V]) read(tc *taskCtx, ins []proto.ShuffleInput, emit any) error {
 	out := emit.(func(KV[K, V]))
-	t := newTable[K, V](s.combine, s.key.Clone)
-	if err := s.readAll(tc, ins, t.add); err != nil {
+	g := newAggregator(s.keyed, tc, func(v V) V { return v }, s.combine, func(a V, f func(V)) { f(a) })
+	if err := s.readAll(tc, ins, g.add); err != nil {
 		return err
 	}
-	t.each(s.key.Compare, func(k K, v V) { out(KV[K, V]{k, v}) })
-	return nil
+	return g.emit(func(k K, v V) { out(KV[K, V]{k, v}) })
 }
 
 type groupOp[K comparable, V any] struct{ *keyed[K, V] }
@@ -72,12 +71,17 @@ func (s *groupOp[K, V]) writer(tc *taskCtx, out proto.ShuffleOutput) writerHandl
 
 func (s *groupOp[K, V]) read(tc *taskCtx, ins []proto.ShuffleInput, emit any) error {
 	out := emit.(func(KV[K, []V]))
-	t := newTable[K, []V](func(a, b []V) []V { return append(a, b...) }, s.key.Clone)
-	if err := s.readAll(tc, ins, func(k K, v V) { t.add(k, []V{v}) }); err != nil {
+	g := newAggregator(s.keyed, tc, func(v V) []V { return []V{v} },
+		func(a, b []V) []V { return append(a, b...) },
+		func(vs []V, f func(V)) {
+			for _, v := range vs {
+				f(v)
+			}
+		})
+	if err := s.readAll(tc, ins, g.add); err != nil {
 		return err
 	}
-	t.each(s.key.Compare, func(k K, vs []V) { out(KV[K, []V]{k, vs}) })
-	return nil
+	return g.emit(func(k K, vs []V) { out(KV[K, []V]{k, vs}) })
 }
 
 // readAll replays this task's partition of every input shuffle.
@@ -87,7 +91,7 @@ func (s *keyed[K, V]) readAll(tc *taskCtx, ins []proto.ShuffleInput, fn func(K, 
 			func(rec arrow.RecordBatch) error {
 				tc.count("shuffle_records_read", rec.NumRows())
 				s.decode(rec, fn)
-				return nil
+				return tc.err
 			})
 		if err != nil {
 			return err

@@ -22,6 +22,8 @@ type Column[T any] struct {
 	Appender func(b array.Builder) func(v T) int
 	// Getter returns a function that reads row i of a (an array of Type).
 	Getter func(a arrow.Array) func(i int) T
+	// Size estimates the bytes a value takes in memory.
+	Size func(v T) int
 }
 
 // NewBuilder returns a builder for c's Arrow type.
@@ -33,21 +35,30 @@ func (c Column[T]) NewBuilder() array.Builder {
 // memory; clone them to keep them past the array.
 func For[T any]() (Column[T], error) {
 	t := reflect.TypeFor[T]()
+	fixed := func(T) int { return int(t.Size()) }
 	switch t.Kind() {
 	case reflect.String:
-		return Column[T]{arrow.BinaryTypes.String, appendString[T], getString[T]}, nil
+		return Column[T]{arrow.BinaryTypes.String, appendString[T], getString[T],
+			func(v T) int { return 16 + len(as[string](v)) }}, nil
 	case reflect.Slice:
 		if t.Elem().Kind() == reflect.Uint8 {
-			return Column[T]{arrow.BinaryTypes.Binary, appendBytes[T], getBytes[T]}, nil
+			return Column[T]{arrow.BinaryTypes.Binary, appendBytes[T], getBytes[T],
+				func(v T) int { return 24 + len(as[[]byte](v)) }}, nil
 		}
 	case reflect.Bool:
-		return Column[T]{arrow.FixedWidthTypes.Boolean, appendBool[T], getBool[T]}, nil
+		return Column[T]{arrow.FixedWidthTypes.Boolean, appendBool[T], getBool[T], fixed}, nil
 	case reflect.Float32, reflect.Float64:
-		return floatColumn[T](t.Kind()), nil
+		c := floatColumn[T](t.Kind())
+		c.Size = fixed
+		return c, nil
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		return intColumn[T](t.Size()), nil
+		c := intColumn[T](t.Size())
+		c.Size = fixed
+		return c, nil
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
-		return uintColumn[T](t.Size()), nil
+		c := uintColumn[T](t.Size())
+		c.Size = fixed
+		return c, nil
 	}
 	return Column[T]{}, fmt.Errorf("%w: %s", ErrUnsupported, t)
 }
@@ -88,22 +99,22 @@ func getBool[T any](a arrow.Array) func(int) T {
 
 func floatColumn[T any](k reflect.Kind) Column[T] {
 	if k == reflect.Float32 {
-		return Column[T]{arrow.PrimitiveTypes.Float32,
-			func(b array.Builder) func(T) int {
+		return Column[T]{Type: arrow.PrimitiveTypes.Float32,
+			Appender: func(b array.Builder) func(T) int {
 				fb := b.(*array.Float32Builder)
 				return func(v T) int { fb.Append(as[float32](v)); return 4 }
 			},
-			func(a arrow.Array) func(int) T {
+			Getter: func(a arrow.Array) func(int) T {
 				fa := a.(*array.Float32)
 				return func(i int) T { return as[T](fa.Value(i)) }
 			}}
 	}
-	return Column[T]{arrow.PrimitiveTypes.Float64,
-		func(b array.Builder) func(T) int {
+	return Column[T]{Type: arrow.PrimitiveTypes.Float64,
+		Appender: func(b array.Builder) func(T) int {
 			fb := b.(*array.Float64Builder)
 			return func(v T) int { fb.Append(as[float64](v)); return 8 }
 		},
-		func(a arrow.Array) func(int) T {
+		Getter: func(a arrow.Array) func(int) T {
 			fa := a.(*array.Float64)
 			return func(i int) T { return as[T](fa.Value(i)) }
 		}}

@@ -20,12 +20,12 @@ func intColumn[T any](size uintptr) Column[T] {
 		}
 		return as[T](x)
 	}
-	return Column[T]{arrow.PrimitiveTypes.Int64,
-		func(b array.Builder) func(T) int {
+	return Column[T]{Type: arrow.PrimitiveTypes.Int64,
+		Appender: func(b array.Builder) func(T) int {
 			ib := b.(*array.Int64Builder)
 			return func(v T) int { ib.Append(widen(v)); return 8 }
 		},
-		func(a arrow.Array) func(int) T {
+		Getter: func(a arrow.Array) func(int) T {
 			ia := a.(*array.Int64)
 			return func(i int) T { return narrow(ia.Value(i)) }
 		}}
@@ -45,12 +45,12 @@ func uintColumn[T any](size uintptr) Column[T] {
 		}
 		return as[T](x)
 	}
-	return Column[T]{arrow.PrimitiveTypes.Uint64,
-		func(b array.Builder) func(T) int {
+	return Column[T]{Type: arrow.PrimitiveTypes.Uint64,
+		Appender: func(b array.Builder) func(T) int {
 			ub := b.(*array.Uint64Builder)
 			return func(v T) int { ub.Append(widen(v)); return 8 }
 		},
-		func(a arrow.Array) func(int) T {
+		Getter: func(a arrow.Array) func(int) T {
 			ua := a.(*array.Uint64)
 			return func(i int) T { return narrow(ua.Value(i)) }
 		}}

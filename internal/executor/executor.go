@@ -26,6 +26,10 @@ type Env struct {
 	NC          *nats.Conn
 	JS          jetstream.JetStream // publishes with a bounded async window
 	Logger      *slog.Logger
+	// MemoryBytes is the container's memory grant (0 if unknown); LocalDir
+	// is a directory on the worker's disk for spills.
+	MemoryBytes int64
+	LocalDir    string
 	// Checkpoints is the task state backend, or nil if it could not be
 	// opened (tasks then run without checkpoints).
 	Checkpoints *checkpoint.Store
@@ -53,7 +57,8 @@ type Config struct {
 	AppID       string
 	ContainerID string
 	WorkerID    string
-	LocalDir    string // local state (checkpoints) lives under it
+	LocalDir    string // local state (checkpoints, spills) lives under it
+	MemoryBytes int64  // the container's memory grant, 0 if unknown
 	Logger      *slog.Logger
 }
 
@@ -64,7 +69,8 @@ func Run(ctx context.Context, cfg Config, run RunFunc) error {
 	if err != nil {
 		return err
 	}
-	env := &Env{AppID: appID, ContainerID: containerID, WorkerID: workerID, NC: nc, JS: js, Logger: log}
+	env := &Env{AppID: appID, ContainerID: containerID, WorkerID: workerID, NC: nc, JS: js, Logger: log,
+		MemoryBytes: cfg.MemoryBytes, LocalDir: cfg.LocalDir}
 	store, err := checkpoint.Open(ctx, filepath.Join(cfg.LocalDir, "checkpoints"), js, appID)
 	if err != nil {
 		log.Warn("running without checkpoints", "err", err)
