@@ -95,7 +95,7 @@ func (s *State) specLimit(st int) (time.Duration, bool) {
 
 func (s *State) start(now time.Time, t *task, containerID, workerID string) *proto.TaskSpec {
 	t.attempts++
-	id := fmt.Sprintf("%s-a%d", t.name(), t.attempts)
+	id := fmt.Sprintf("%s-a%d%s", t.name(), t.attempts, s.epoch)
 	t.running[id] = &attempt{id: id, container: containerID, worker: workerID, start: now}
 	s.byID[id] = len(s.attempts)
 	s.owner[id] = t

@@ -9,9 +9,10 @@ import (
 
 // Outcome is what the shell must do after an attempt ended.
 type Outcome struct {
-	Commit  []proto.StagedFile // rename to their final names
-	Discard []proto.StagedFile // remove
-	Cancel  []Cancel           // other attempts of the task to stop
+	Committed bool               // the attempt committed its task
+	Commit    []proto.StagedFile // rename to their final names
+	Discard   []proto.StagedFile // remove
+	Cancel    []Cancel           // other attempts of the task to stop
 }
 
 // Cancel names a running attempt to stop and where it runs.
@@ -52,7 +53,7 @@ func (s *State) complete(now time.Time, res proto.TaskResult, lost bool) Outcome
 		return Outcome{Discard: res.Staged}
 	}
 	t.committed, t.took, t.prefixes = a.id, now.Sub(a.start), res.Prefixes
-	return Outcome{Commit: res.Staged, Cancel: s.cancelOthers(t)}
+	return Outcome{Committed: true, Commit: res.Staged, Cancel: s.cancelOthers(t)}
 }
 
 func (s *State) end(t *task, id string) {

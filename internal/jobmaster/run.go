@@ -56,6 +56,8 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	if rerr := request(context.WithoutCancel(ctx), cfg.NC, proto.SubjReport, final, &proto.Ack{}); rerr != nil {
 		cfg.Logger.Error("final report not delivered", "err", rerr)
+	} else if m != nil {
+		m.rec.forget(context.WithoutCancel(ctx))
 	}
 	if m != nil {
 		m.release()
@@ -82,6 +84,7 @@ type master struct {
 	subs    []*nats.Subscription
 	outputs []string
 	ckpts   jetstream.ObjectStore // the tasks' checkpoints, deleted at the end
+	rec     *recovery             // progress for the next job master attempt
 }
 
 func start(ctx context.Context, cfg Config) (*master, error) {
@@ -89,16 +92,23 @@ func start(ctx context.Context, cfg Config) (*master, error) {
 	if err != nil {
 		return nil, err
 	}
+	js, err := jetstream.New(cfg.NC)
+	if err != nil {
+		return nil, err
+	}
+	rec, err := openRecovery(ctx, js, cfg.AppID)
+	if err != nil {
+		return nil, err
+	}
 	var alloc proto.AllocateReply
 	if err := request(ctx, cfg.NC, proto.SubjAllocate, proto.AllocateRequest{AppID: cfg.AppID}, &alloc); err != nil {
 		return nil, fmt.Errorf("ask coordinator for cluster size: %w", err)
 	}
-	par := max(alloc.ClusterVCores, 1)
-	splits, parts, outputs, err := layout(ctx, cfg.Graph, plan, par)
-	if err != nil {
-		return nil, err
+	if !rec.resumed() {
+		rec.rec.Parallelism = max(alloc.ClusterVCores, 1)
 	}
-	js, err := jetstream.New(cfg.NC)
+	par := rec.rec.Parallelism
+	splits, parts, outputs, err := layout(ctx, cfg.Graph, plan, par, rec.resumed())
 	if err != nil {
 		return nil, err
 	}
@@ -109,7 +119,15 @@ func start(ctx context.Context, cfg Config) (*master, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &master{cfg: cfg, plan: plan, ckpts: ckpts, state: New(cfg.AppID, plan, splits, parts, DefaultPolicy()), outputs: outputs,
+	state := New(cfg.AppID, plan, splits, parts, DefaultPolicy())
+	state.SetEpoch(rec.rec.Epoch)
+	if err := state.Restore(rec.rec.Tasks); err != nil {
+		return nil, err
+	}
+	if rec.resumed() {
+		cfg.Logger.Info("resuming job", "attempt", rec.rec.Epoch, "committed_tasks", len(rec.rec.Tasks))
+	}
+	m := &master{cfg: cfg, plan: plan, ckpts: ckpts, state: state, outputs: outputs, rec: rec,
 		next: make(chan *nats.Msg, 256), prog: make(chan *nats.Msg, 1024), events: make(chan *nats.Msg, 256)}
 	for subj, ch := range map[string]chan *nats.Msg{
 		proto.JobMasterNext(cfg.AppID):     m.next,
@@ -132,13 +150,15 @@ func start(ctx context.Context, cfg Config) (*master, error) {
 	return m, nil
 }
 
-// layout validates the job's sources and sinks and sizes its stages.
-func layout(ctx context.Context, g *dataflow.Graph, plan *dataflow.Plan, par int) (map[int][]proto.Split, map[int]int, []string, error) {
+// layout validates the job's sources and sinks and sizes its stages. A
+// resumed job's outputs hold its committed files: they are not checked.
+func layout(ctx context.Context, g *dataflow.Graph, plan *dataflow.Plan, par int, resumed bool) (map[int][]proto.Split, map[int]int, []string, error) {
 	splits := make(map[int][]proto.Split)
 	parts := make(map[int]int)
 	var outputs []string
 	for _, n := range g.Nodes {
-		if v, ok := n.Impl.(dataflow.Validator); ok {
+		_, isOutput := n.Impl.(dataflow.Output)
+		if v, ok := n.Impl.(dataflow.Validator); ok && !(resumed && isOutput) {
 			if err := v.Validate(); err != nil {
 				return nil, nil, nil, err
 			}
@@ -205,6 +225,9 @@ func (m *master) onNext(msg *nats.Msg) {
 		m.commitTask(out.Commit)
 		removeAll(out.Discard)
 		m.cancel(out.Cancel)
+		if out.Committed {
+			m.persist()
+		}
 	}
 	m.waiting = append(m.waiting, held{msg, req, time.Now()})
 }
@@ -257,6 +280,14 @@ func (m *master) report() {
 	data, _ := json.Marshal(r)
 	if err := m.cfg.NC.Publish(proto.SubjReport, data); err != nil {
 		m.cfg.Logger.Warn("progress report", "err", err)
+	}
+}
+
+// persist saves the committed tasks for a next job master attempt; if it
+// cannot, the job goes on (only a recovery would redo more work).
+func (m *master) persist() {
+	if err := m.rec.save(context.Background(), m.state.Snapshot()); err != nil {
+		m.cfg.Logger.Warn("progress not saved", "err", err)
 	}
 }
 

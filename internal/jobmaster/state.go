@@ -47,7 +47,17 @@ type State struct {
 	progress   map[string]float64
 	containers map[string]string // live executor container → its worker
 	lost       map[string]bool   // containers declared lost: never trusted again
+	epoch      string            // suffix of attempt IDs: which job master attempt issued them
 	failure    string
+}
+
+// SetEpoch makes attempt IDs unique to job master attempt n: from the
+// second on, IDs carry "-j<n>", so that a zombie of an earlier job
+// master's attempt can never be mistaken for a new one.
+func (s *State) SetEpoch(n int) {
+	if n > 1 {
+		s.epoch = fmt.Sprintf("-j%d", n)
+	}
 }
 
 // New returns the state of a job about to start. splits gives the splits

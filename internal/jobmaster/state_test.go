@@ -214,3 +214,37 @@ func TestReport(t *testing.T) {
 		t.Errorf("stage 0 after one task: got %+v", got)
 	}
 }
+
+// A new job master attempt restores the committed tasks of the previous
+// one and issues attempt IDs that cannot collide with its zombies.
+func TestSnapshotRestore(t *testing.T) {
+	s := wordCount(t, 2, noSpec())
+	a := s.Assign(t0, "c1", "w1")
+	b := s.Assign(t0, "c2", "w2")
+	s.Complete(t0, ok(a.AttemptID))
+	snap := s.Snapshot()
+	if len(snap) != 1 || snap[0].Attempt != a.AttemptID {
+		t.Fatalf("Snapshot: %+v", snap)
+	}
+
+	next := wordCount(t, 2, noSpec())
+	next.SetEpoch(2)
+	if err := next.Restore(snap); err != nil {
+		t.Fatal(err)
+	}
+	got := next.Assign(t0, "c9", "w1")
+	if got == nil || got.Index != b.Index || got.AttemptID == b.AttemptID || !strings.HasSuffix(got.AttemptID, "-j2") {
+		t.Fatalf("after restore: got %+v, want task %d under a new, epoch-marked ID", got, b.Index)
+	}
+	if zombie := next.Complete(t0, ok(b.AttemptID)); zombie.Committed {
+		t.Errorf("the previous job master's attempt committed in the new one")
+	}
+	next.Complete(t0, ok(got.AttemptID))
+	r := next.Assign(t0, "c9", "w1")
+	if r == nil || r.Stage != 1 || r.Inputs[0].Producers[0] != a.AttemptID {
+		t.Errorf("reduce after restore: %+v, want producers from both job masters", r)
+	}
+	if err := next.Restore([]Done{{Stage: 5, Index: 0}}); err == nil {
+		t.Errorf("Restore accepted a task outside the plan")
+	}
+}

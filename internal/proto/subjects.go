@@ -32,6 +32,10 @@ func CheckpointName(appID string, stage, index int) string {
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
+// JobsBucket is the KV bucket where job masters keep their progress, by
+// application ID, for the next job master attempt.
+const JobsBucket = "spindle-jobs"
+
 // KV buckets of the coordinator's state.
 const (
 	AppsBucket  = "spindle-apps"
