@@ -9,8 +9,6 @@ import (
 	"net/http"
 	"os"
 	"time"
-
-	"spindle/coordinator/cluster"
 )
 
 // Config configures a coordinator.
@@ -21,6 +19,18 @@ type Config struct {
 	HTTP        string        // REST API + tiny HTML UI address; "" disables it
 	NodeTimeout time.Duration // a worker silent this long is LOST (default 3s)
 	Logger      *slog.Logger
+	// QueuesFile is the YAML queue configuration (see package
+	// coordinator/scheduler/queues); "" means one "default" queue. A bad
+	// file keeps Run from starting.
+	QueuesFile string
+	// Reload re-reads QueuesFile on every receive (SIGHUP). A bad file is
+	// logged and the running configuration kept.
+	Reload <-chan struct{}
+	// Placement is the cluster's placement policy ("" is least-loaded).
+	Placement string
+	// PreemptGrace is how long a job master is warned before a container
+	// is preempted (default 5s).
+	PreemptGrace time.Duration
 }
 
 // Defaults applied by Run.
@@ -49,7 +59,11 @@ func Run(ctx context.Context, cfg Config, ready func(natsURL string)) error {
 	if err != nil {
 		return err
 	}
-	sh := newShell(ctx, cluster.New(time.Now(), cfg.NodeTimeout), bus.nc, st, cfg)
+	state, err := newState(cfg)
+	if err != nil {
+		return err
+	}
+	sh := newShell(ctx, state, bus.nc, st, cfg)
 	defer sh.close()
 	sh.restore(ctx)
 	unsubscribe, err := sh.subscribe()
@@ -66,7 +80,9 @@ func Run(ctx context.Context, cfg Config, ready func(natsURL string)) error {
 	if ready != nil {
 		ready(bus.url)
 	}
+	waitReload := sh.watchReload(ctx, cfg)
 	sh.loop(ctx)
+	waitReload()
 	sh.wait()
 	return nil
 }

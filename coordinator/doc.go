@@ -11,7 +11,7 @@
 // to job masters, KV writes, stream deletions). Requests to workers run in
 // goroutines that the shell waits for before Run returns.
 //
-// It may import spindle/internal/proto, spindle/coordinator/cluster, the
-// NATS client and server, and the Prometheus client; nothing of sdk,
-// dataflow, shuffle or worker.
+// It may import spindle/internal/proto, spindle/coordinator/cluster,
+// spindle/coordinator/scheduler/..., the NATS client and server, and the
+// Prometheus client; nothing of sdk, dataflow, shuffle or worker.
 package coordinator

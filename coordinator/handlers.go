@@ -29,6 +29,7 @@ func (sh *shell) subscribe() (func(), error) {
 		proto.SubjNodes:     handle(sh, sh.nodes),
 		proto.SubjAllocate:  handle(sh, sh.allocate),
 		proto.SubjReport:    handle(sh, sh.report),
+		proto.SubjQueues:    handle(sh, sh.queues),
 	}
 	var subs []*nats.Subscription
 	unsubscribe := func() {
@@ -177,8 +178,8 @@ func (sh *shell) kill(req proto.KillRequest) any {
 
 func (sh *shell) allocate(req proto.AllocateRequest) any {
 	var rep proto.AllocateReply
-	err := sh.call(func(st *cluster.State, _ time.Time) (eff cluster.Effects) {
-		rep, eff = st.Allocate(req)
+	err := sh.call(func(st *cluster.State, now time.Time) (eff cluster.Effects) {
+		rep, eff = st.Allocate(now, req)
 		return eff
 	})
 	if err != nil {
@@ -197,4 +198,15 @@ func (sh *shell) report(rep proto.AppReport) any {
 		return proto.Ack{Error: err.Error()}
 	}
 	return ack
+}
+
+func (sh *shell) queues(proto.QueuesRequest) any {
+	var rep proto.QueuesReply
+	if err := sh.call(func(st *cluster.State, _ time.Time) cluster.Effects {
+		rep.Queues, rep.Placement = st.Queues(), st.Placement()
+		return cluster.Effects{}
+	}); err != nil {
+		rep.Error = err.Error()
+	}
+	return rep
 }

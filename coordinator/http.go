@@ -31,6 +31,9 @@ func newHTTPHandler(sh *shell) http.Handler {
 	mux.HandleFunc("GET /api/v1/nodes", func(w http.ResponseWriter, r *http.Request) {
 		writeReply(w, sh.nodes(proto.NodesRequest{}).(proto.NodesReply))
 	})
+	mux.HandleFunc("GET /api/v1/queues", func(w http.ResponseWriter, r *http.Request) {
+		writeReply(w, sh.queues(proto.QueuesRequest{}).(proto.QueuesReply))
+	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(sh.metrics.reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) { sh.overview(w) })
 	return mux

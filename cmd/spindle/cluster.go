@@ -33,6 +33,11 @@ type clusterConfig struct {
 	vcores  int    // per worker; 0 = the machine's
 	memory  string // per worker, a size; "" = the machine's
 	logger  *slog.Logger
+	// scheduler
+	queues     string // queue file; "" = one default queue
+	firstQueue string // the first leaf queue of the file, for run
+	placement  string
+	reload     <-chan struct{} // SIGHUP: re-read queues
 }
 
 // cluster is a running local cluster. stop must be called.
@@ -52,10 +57,13 @@ func startCluster(ctx context.Context, cfg clusterConfig) (*cluster, error) {
 	ready := make(chan string, 1)
 	go func() {
 		c.coordDone <- coordinator.Run(coordCtx, coordinator.Config{
-			DataDir: filepath.Join(cfg.dir, "coordinator"),
-			Listen:  cfg.listen,
-			HTTP:    cfg.http,
-			Logger:  cfg.logger,
+			DataDir:    filepath.Join(cfg.dir, "coordinator"),
+			Listen:     cfg.listen,
+			HTTP:       cfg.http,
+			Logger:     cfg.logger,
+			QueuesFile: cfg.queues,
+			Placement:  cfg.placement,
+			Reload:     cfg.reload,
 		}, func(url string) {
 			select {
 			case ready <- url:

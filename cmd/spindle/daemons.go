@@ -40,6 +40,8 @@ func coordinatorCommand() *cli.Command {
 			&cli.StringFlag{Name: "listen", Value: defaultListen, Usage: "address of the embedded NATS server"},
 			&cli.StringFlag{Name: "http", Value: defaultHTTP, Usage: "address of the HTTP API and web UI (\"\" disables)"},
 			&cli.DurationFlag{Name: "node-timeout", Usage: "declare a silent worker lost after this long", DefaultText: "the coordinator's"},
+			queuesFlag(), placementFlag("the cluster's placement policy: "),
+			&cli.DurationFlag{Name: "preempt-grace", Usage: "warning a job master gets before a container is preempted", DefaultText: "5s"},
 			logLevelFlag(),
 		},
 		Action: coordinatorAction,
@@ -54,16 +56,24 @@ func coordinatorAction(ctx context.Context, cmd *cli.Command) error {
 	if err != nil {
 		return err
 	}
-	cfg := coordinator.Config{
-		DataDir:     cmd.String("data-dir"),
-		NATSURL:     cmd.String("nats-url"),
-		Listen:      cmd.String("listen"),
-		HTTP:        cmd.String("http"),
-		NodeTimeout: cmd.Duration("node-timeout"),
-		Logger:      log,
+	sc := clusterConfig{queues: cmd.String("queues"), placement: cmd.String("placement")}
+	if err := checkSchedulerFlags(&sc); err != nil {
+		return err
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	cfg := coordinator.Config{
+		DataDir:      cmd.String("data-dir"),
+		NATSURL:      cmd.String("nats-url"),
+		Listen:       cmd.String("listen"),
+		HTTP:         cmd.String("http"),
+		NodeTimeout:  cmd.Duration("node-timeout"),
+		Logger:       log,
+		QueuesFile:   sc.queues,
+		Placement:    sc.placement,
+		PreemptGrace: cmd.Duration("preempt-grace"),
+		Reload:       onSIGHUP(ctx),
+	}
 	ready := func(url string) { log.Info("coordinator ready", "url", url) }
 	if err := coordinator.Run(ctx, cfg, ready); err != nil {
 		return exitError{code: exitFailed, err: fmt.Errorf("coordinator: %w", err)}

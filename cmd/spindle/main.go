@@ -32,7 +32,8 @@ func newApp(stdout, stderr io.Writer) *cli.Command {
 		ErrWriter:       stderr,
 		Commands: []*cli.Command{
 			runCommand(), upCommand(), coordinatorCommand(), workerCommand(), submitCommand(),
-			appsCommand(), statusCommand(), killCommand(), logsCommand(), nodesCommand(),
+			appsCommand(), statusCommand(), killCommand(), logsCommand(), nodesCommand(), queuesCommand(),
+			simCommand(),
 		},
 		Action:         rootAction,
 		ExitErrHandler: func(context.Context, *cli.Command, error) {}, // cliMain decides

@@ -26,6 +26,7 @@ func clusterFlags() []cli.Flag {
 		&cli.IntFlag{Name: "workers", Value: 2, Usage: "number of worker processes"},
 		&cli.IntFlag{Name: "vcores", Usage: "vcores of each worker", DefaultText: "the machine's"},
 		&cli.StringFlag{Name: "memory", Usage: "memory of each worker, e.g. 4GiB", DefaultText: "the machine's"},
+		queuesFlag(), placementFlag("the cluster's placement policy: "),
 	}
 }
 
@@ -36,6 +37,7 @@ func runCommand() *cli.Command {
 		ArgsUsage: "PACKAGE|BINARY [-- JOB-ARGS...]",
 		Flags: append(clusterFlags(),
 			&cli.StringFlag{Name: "name", Usage: "application name (default: the job's name)"},
+			&cli.StringFlag{Name: "queue", Usage: "scheduler queue (default: default, or the first queue of --queues)"},
 			&cli.BoolFlag{Name: "keep", Usage: "keep the cluster's directory (logs, state) and print its path"},
 		),
 		Action: runAction,
@@ -63,12 +65,20 @@ func runAction(ctx context.Context, cmd *cli.Command) error {
 	defer cleanupDir(cfg.dir, cmd.Bool("keep"), stderr)
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	return runOnCluster(ctx, cfg, j, submitOptions{name: cmd.String("name")}, stdout, stderr)
+	opts := submitOptions{name: cmd.String("name"), queue: cmd.String("queue")}
+	if opts.queue == "" {
+		opts.queue = cfg.firstQueue
+	}
+	return runOnCluster(ctx, cfg, j, opts, stdout, stderr)
 }
 
 // localClusterConfig reads the cluster flags shared by run and up.
 func localClusterConfig(cmd *cli.Command) (clusterConfig, error) {
-	cfg := clusterConfig{workers: int(cmd.Int("workers")), vcores: int(cmd.Int("vcores")), memory: cmd.String("memory")}
+	cfg := clusterConfig{workers: int(cmd.Int("workers")), vcores: int(cmd.Int("vcores")), memory: cmd.String("memory"),
+		queues: cmd.String("queues"), placement: cmd.String("placement")}
+	if err := checkSchedulerFlags(&cfg); err != nil {
+		return cfg, err
+	}
 	if cfg.workers < 1 {
 		return cfg, usagef("--workers must be at least 1")
 	}

@@ -7,11 +7,13 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/urfave/cli/v3"
 
+	"spindle/coordinator/scheduler/placement"
 	"spindle/internal/client"
 	"spindle/internal/proto"
 	"spindle/internal/size"
@@ -28,9 +30,10 @@ const (
 
 // submitOptions are the flags of submit that run shares.
 type submitOptions struct {
-	name   string // application name; the job's own name if empty
-	queue  string
-	detach bool // return once submitted
+	name      string // application name; the job's own name if empty
+	queue     string
+	placement string // the job's placement policy; "" keeps the cluster's
+	detach    bool   // return once submitted
 }
 
 func submitCommand() *cli.Command {
@@ -41,6 +44,7 @@ func submitCommand() *cli.Command {
 		Flags: []cli.Flag{
 			coordinatorFlag(),
 			&cli.StringFlag{Name: "queue", Value: "default", Usage: "scheduler queue"},
+			placementFlag("this job's placement policy, instead of the cluster's: "),
 			&cli.StringFlag{Name: "name", Usage: "application name (default: the job's name)"},
 			&cli.BoolFlag{Name: "detach", Usage: "print the application ID and return without waiting"},
 		},
@@ -52,6 +56,9 @@ func submitAction(ctx context.Context, cmd *cli.Command) error {
 	target, jobArgs, err := splitJobArgs(cmd.Args().Slice())
 	if err != nil {
 		return err
+	}
+	if p := cmd.String("placement"); !placement.Valid(p) {
+		return usagef("bad --placement %q (want %s)", p, strings.Join(placement.Names, ", "))
 	}
 	c, err := dial(ctx, cmd)
 	if err != nil {
@@ -66,7 +73,8 @@ func submitAction(ctx context.Context, cmd *cli.Command) error {
 	defer j.close()
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	opts := submitOptions{name: cmd.String("name"), queue: cmd.String("queue"), detach: cmd.Bool("detach")}
+	opts := submitOptions{name: cmd.String("name"), queue: cmd.String("queue"), detach: cmd.Bool("detach"),
+		placement: cmd.String("placement")}
 	res, err := submitJob(ctx, c, j, opts, stdout, stderr)
 	if errors.Is(err, context.Canceled) && res.app.ID != "" {
 		fmt.Fprintf(stderr, "application %s is still running; stop it with: spindle kill %s\n", res.app.ID, res.app.ID)
@@ -128,6 +136,7 @@ func submitRequest(j *job, opts submitOptions, hash string) proto.SubmitRequest 
 	return proto.SubmitRequest{
 		Name:       name,
 		Queue:      opts.queue,
+		Placement:  opts.placement,
 		User:       userName(),
 		BinaryHash: hash,
 		Args:       j.args,

@@ -52,6 +52,7 @@ func upAction(ctx context.Context, cmd *cli.Command) error {
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	cfg.reload = onSIGHUP(ctx)
 	cl, err := startCluster(ctx, cfg)
 	if err != nil {
 		return err

@@ -3,8 +3,11 @@ package cluster
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
+	"spindle/coordinator/scheduler"
+	"spindle/coordinator/scheduler/placement"
 	"spindle/internal/proto"
 )
 
@@ -12,7 +15,8 @@ import (
 // The caller has checked that the binary is in the object store.
 func (s *State) Submit(now time.Time, req proto.SubmitRequest) (proto.SubmitReply, Effects) {
 	var eff Effects
-	if err := validSubmit(&req); err != nil {
+	s.now = now
+	if err := s.validSubmit(&req); err != nil {
 		return proto.SubmitReply{Error: err.Error()}, eff
 	}
 	s.appSeq++
@@ -28,18 +32,26 @@ func (s *State) Submit(now time.Time, req proto.SubmitRequest) (proto.SubmitRepl
 		WorkDir:     req.WorkDir,
 		Master:      req.Master,
 		Executor:    req.Executor,
+		Placement:   req.Placement,
 		Containers:  []proto.Container{},
 	}}
+	spec := scheduler.AppSpec{ID: a.rec.ID, Queue: req.Queue, User: req.User, Placement: req.Placement}
+	if err := s.sched.AddApp(spec); err != nil {
+		s.appSeq--
+		return proto.SubmitReply{Error: err.Error()}, eff
+	}
 	s.apps[a.rec.ID] = a
 	s.order = append(s.order, a)
-	s.pending = append(s.pending, request{appID: a.rec.ID, role: proto.RoleJobMaster, res: req.Master})
+	s.sched.Request(now, scheduler.Request{App: a.rec.ID, Role: scheduler.Master, Res: req.Master, Count: 1})
 	eff.persist(a)
 	s.schedule(&eff)
 	return proto.SubmitReply{AppID: a.rec.ID}, eff
 }
 
-// validSubmit checks a submission and fills in defaults.
-func validSubmit(req *proto.SubmitRequest) error {
+// validSubmit checks a submission and fills in defaults: the queue must
+// exist, the placement be known, and both container sizes fit some node
+// (when nodes are known).
+func (s *State) validSubmit(req *proto.SubmitRequest) error {
 	if req.Name == "" {
 		req.Name = "job"
 	}
@@ -47,8 +59,10 @@ func validSubmit(req *proto.SubmitRequest) error {
 		req.Queue = DefaultQueue
 	}
 	switch {
-	case req.Queue != DefaultQueue:
-		return fmt.Errorf("unknown queue %q (this cluster has: %s)", req.Queue, DefaultQueue)
+	case !s.sched.HasQueue(req.Queue):
+		return fmt.Errorf("unknown queue %q (this cluster has: %s)", req.Queue, s.sched.QueueNames())
+	case !placement.Valid(req.Placement):
+		return fmt.Errorf("unknown placement %q (want %s)", req.Placement, strings.Join(placement.Names, ", "))
 	case req.BinaryHash == "":
 		return errors.New("binary hash is empty")
 	case !positive(req.Master):
@@ -57,6 +71,12 @@ func validSubmit(req *proto.SubmitRequest) error {
 	case !positive(req.Executor):
 		return fmt.Errorf("executor resources must be positive, got %d vcores and %d bytes",
 			req.Executor.VCores, req.Executor.MemoryBytes)
+	}
+	if err := s.sched.CheckFits(req.Master); err != nil {
+		return fmt.Errorf("job master: %w", err)
+	}
+	if err := s.sched.CheckFits(req.Executor); err != nil {
+		return fmt.Errorf("executor: %w", err)
 	}
 	return nil
 }
@@ -67,6 +87,7 @@ func positive(r proto.Resources) bool { return r.VCores > 0 && r.MemoryBytes > 0
 // final application is left as it is.
 func (s *State) Kill(now time.Time, id string) (proto.KillReply, Effects) {
 	var eff Effects
+	s.now = now
 	a, ok := s.apps[id]
 	if !ok {
 		return proto.KillReply{Error: unknownApp(id).Error()}, eff
@@ -82,6 +103,7 @@ func (s *State) Kill(now time.Time, id string) (proto.KillReply, Effects) {
 // applications are ignored.
 func (s *State) Report(now time.Time, rep proto.AppReport) (proto.Ack, Effects) {
 	var eff Effects
+	s.now = now
 	a, ok := s.apps[rep.AppID]
 	if !ok {
 		return proto.Ack{Error: unknownApp(rep.AppID).Error()}, eff
@@ -113,6 +135,7 @@ func (s *State) Report(now time.Time, rep proto.AppReport) (proto.Ack, Effects) 
 // let it go); one that fails is replaced.
 func (s *State) ContainerExited(now time.Time, ex proto.ContainerExit) Effects {
 	var eff Effects
+	s.now = now
 	a, c := s.findContainer(ex.ContainerID)
 	if c == nil || a.restored {
 		return eff
@@ -168,7 +191,7 @@ func (s *State) finish(now time.Time, a *app, state, diag string, eff *Effects) 
 			eff.stop(c.WorkerID, proto.StopRequest{AppID: a.rec.ID})
 		}
 	}
-	s.dropPending(a.rec.ID, -1)
+	s.sched.RemoveApp(a.rec.ID)
 	eff.DeleteStreams = append(eff.DeleteStreams, proto.ShuffleStream(a.rec.ID))
 	eff.persist(a)
 }

@@ -1,5 +1,6 @@
 // Package cluster is the coordinator's pure state machine: the node
-// tracker, the FIFO scheduler and the application lifecycle.
+// tracker and the application lifecycle; container placement is delegated
+// to the pure scheduler of package coordinator/scheduler.
 //
 // A State takes events (a worker registers or heartbeats, a client submits
 // or kills, a job master allocates or reports, a container exits, the
@@ -9,5 +10,6 @@
 // time is an argument. A State is not safe for concurrent use: one shell
 // goroutine owns it (see package coordinator).
 //
-// It may import only the standard library and spindle/internal/proto.
+// It may import only the standard library, spindle/internal/proto and
+// spindle/coordinator/scheduler (with its sub-packages).
 package cluster

@@ -14,6 +14,7 @@ import (
 // worker is a no-op apart from refreshing its liveness and capacity.
 func (s *State) Register(now time.Time, req proto.RegisterRequest) (Effects, error) {
 	var eff Effects
+	s.now = now
 	if err := validNode(req); err != nil {
 		return eff, err
 	}
@@ -28,6 +29,7 @@ func (s *State) Register(now time.Time, req proto.RegisterRequest) (Effects, err
 	if changed {
 		eff.PersistNodes = append(eff.PersistNodes, n.rec)
 	}
+	s.sched.AddNode(n.rec.ID, n.rec.Capacity)
 	s.schedule(&eff)
 	return eff, nil
 }
@@ -62,16 +64,18 @@ func (s *State) Heartbeat(now time.Time, hb proto.Heartbeat) Effects {
 	return eff
 }
 
-// Tick marks workers silent for longer than the node timeout as lost and
-// schedules pending requests.
+// Tick marks workers silent for longer than the node timeout as lost,
+// then lets the scheduler advance: preemption deadlines, a scheduling
+// round, new preemption notices.
 func (s *State) Tick(now time.Time) Effects {
 	var eff Effects
+	s.now = now
 	for _, n := range s.sortedNodes() {
 		if n.rec.State == proto.NodeRunning && now.Sub(n.lastSeen) > s.nodeTimeout {
 			s.loseNode(now, n, &eff)
 		}
 	}
-	s.schedule(&eff)
+	s.carryOut(s.sched.Tick(now), &eff)
 	return eff
 }
 
@@ -80,6 +84,7 @@ func (s *State) Tick(now time.Time) Effects {
 func (s *State) loseNode(now time.Time, n *node, eff *Effects) {
 	n.rec.State = proto.NodeLost
 	eff.PersistNodes = append(eff.PersistNodes, n.rec)
+	s.sched.RemoveNode(n.rec.ID)
 	for _, a := range s.order {
 		if proto.Final(a.rec.State) {
 			continue
@@ -107,6 +112,11 @@ func (s *State) loseNode(now time.Time, n *node, eff *Effects) {
 // endContainer moves a running container to a final state and releases
 // its resources on its node.
 func (s *State) endContainer(c *proto.Container, state, errMsg string) {
+	if id, ok := s.allocOf[c.ID]; ok {
+		s.sched.Release(id)
+		delete(s.allocOf, c.ID)
+		delete(s.ctrOf, id)
+	}
 	if c.State == proto.ContainerRunning {
 		if n, ok := s.nodes[c.WorkerID]; ok {
 			n.rec.Used = n.rec.Used.Sub(c.Resources)

@@ -2,17 +2,21 @@ package cluster
 
 import (
 	"fmt"
+	"time"
 
+	"spindle/coordinator/scheduler"
 	"spindle/internal/proto"
 )
 
 // Allocate sets how many executors an application wants (running ones
-// included): more are queued, fewer drop queued requests; running
-// executors are never stopped for a lower Count, only when Release names
-// them. Count stays in force: an executor that exits or is lost while the
-// application runs is replaced (see topUp).
-func (s *State) Allocate(req proto.AllocateRequest) (proto.AllocateReply, Effects) {
+// included): more are asked of the scheduler, fewer cancel pending asks;
+// running executors are never stopped for a lower Count, only when
+// Release names them. Count stays in force: an executor that exits or is
+// lost while the application runs is replaced (see topUp). Gang asks for
+// the new executors all at once; Preferred names workers to wait for.
+func (s *State) Allocate(now time.Time, req proto.AllocateRequest) (proto.AllocateReply, Effects) {
 	var eff Effects
+	s.now = now
 	a, ok := s.apps[req.AppID]
 	if !ok {
 		return proto.AllocateReply{Error: unknownApp(req.AppID).Error()}, eff
@@ -22,24 +26,30 @@ func (s *State) Allocate(req proto.AllocateRequest) (proto.AllocateReply, Effect
 	}
 	s.release(a, req.Release, &eff)
 	a.wantCount = max(req.Count, 0)
-	if have := a.runningExecutors() + s.pendingFor(a.rec.ID); have > a.wantCount {
-		s.dropPending(a.rec.ID, have-a.wantCount)
+	a.preferred = append([]string(nil), req.Preferred...)
+	if have := a.runningExecutors() + s.sched.Pending(a.rec.ID); have > a.wantCount {
+		s.sched.Cancel(a.rec.ID, have-a.wantCount)
 	}
-	s.topUp(a)
+	s.ask(a, req.Gang)
 	s.schedule(&eff)
 	eff.persist(a)
 	return proto.AllocateReply{ClusterVCores: s.ClusterVCores()}, eff
 }
 
-// topUp queues executor requests until a live application's running and
+// topUp asks for executors until a live application's running and
 // pending executors reach its wanted count.
-func (s *State) topUp(a *app) {
+func (s *State) topUp(a *app) { s.ask(a, false) }
+
+func (s *State) ask(a *app, gang bool) {
 	if proto.Final(a.rec.State) {
 		return
 	}
-	for have := a.runningExecutors() + s.pendingFor(a.rec.ID); have < a.wantCount; have++ {
-		s.pending = append(s.pending, request{appID: a.rec.ID, role: proto.RoleExecutor, res: a.rec.Executor})
+	n := a.wantCount - a.runningExecutors() - s.sched.Pending(a.rec.ID)
+	if n <= 0 {
+		return
 	}
+	s.sched.Request(s.now, scheduler.Request{App: a.rec.ID, Role: scheduler.Executor,
+		Res: a.rec.Executor, Count: n, Gang: gang, Preferred: a.preferred})
 }
 
 // release stops the named running executors of a.
@@ -54,112 +64,104 @@ func (s *State) release(a *app, ids []string, eff *Effects) {
 	}
 }
 
-// pendingFor counts an application's queued requests.
-func (s *State) pendingFor(appID string) int {
-	n := 0
-	for _, r := range s.pending {
-		if r.appID == appID {
-			n++
-		}
-	}
-	return n
-}
-
-// dropPending removes up to n of an application's queued requests, newest
-// first; n < 0 removes all of them.
-func (s *State) dropPending(appID string, n int) {
-	for i := len(s.pending) - 1; i >= 0 && n != 0; i-- {
-		if s.pending[i].appID == appID {
-			s.pending = append(s.pending[:i], s.pending[i+1:]...)
-			n--
-		}
-	}
-}
-
-// schedule grants queued requests in order. A request that fits no
-// running node's free resources blocks those behind it (FIFO), unless it
-// fits no running node's capacity at all, in which case it is skipped so
-// that it cannot block the cluster forever.
+// schedule runs a scheduling round and carries out its decisions.
 func (s *State) schedule(eff *Effects) {
-	kept := s.pending[:0]
-	blocked := false
-	for _, r := range s.pending {
-		if blocked {
-			kept = append(kept, r)
-			continue
-		}
-		n := s.place(r.res)
-		if n == nil {
-			blocked = s.couldEverFit(r.res)
-			kept = append(kept, r)
-			continue
-		}
-		s.grant(r, n, eff)
+	s.carryOut(s.sched.Schedule(s.now), eff)
+}
+
+// carryOut turns the scheduler's decisions into containers, events and
+// stops: grants first, then preemption notices, then kills.
+func (s *State) carryOut(res scheduler.Result, eff *Effects) {
+	for _, g := range res.Grants {
+		s.grant(g, eff)
 	}
-	clear(s.pending[len(kept):])
-	s.pending = kept
-}
-
-// place picks the running node with the most free vcores that fits res
-// (ties by ID), or nil.
-func (s *State) place(res proto.Resources) *node {
-	var best *node
-	for _, n := range s.nodes {
-		free := n.rec.Capacity.Sub(n.rec.Used)
-		if n.rec.State != proto.NodeRunning || !res.Fits(free) {
-			continue
-		}
-		if best == nil || better(free, n.rec.ID, best) {
-			best = n
-		}
+	for _, n := range res.Notices {
+		s.notice(n, eff)
 	}
-	return best
-}
-
-func better(free proto.Resources, id string, than *node) bool {
-	bestFree := than.rec.Capacity.Sub(than.rec.Used).VCores
-	return free.VCores > bestFree || (free.VCores == bestFree && id < than.rec.ID)
-}
-
-// couldEverFit reports whether some running node's capacity fits res.
-func (s *State) couldEverFit(res proto.Resources) bool {
-	for _, n := range s.nodes {
-		if n.rec.State == proto.NodeRunning && res.Fits(n.rec.Capacity) {
-			return true
-		}
+	for _, k := range res.Kills {
+		s.preempted(k, eff)
 	}
-	return false
 }
 
-// grant gives request r a container on node n.
-func (s *State) grant(r request, n *node, eff *Effects) {
-	a := s.apps[r.appID]
+// grant makes the container the scheduler granted.
+func (s *State) grant(g scheduler.Grant, eff *Effects) {
+	a, n := s.apps[g.App], s.nodes[g.Node]
+	role := proto.RoleExecutor
+	if g.Role == scheduler.Master {
+		role = proto.RoleJobMaster
+	}
 	a.nextCtr++
 	c := proto.Container{
 		ID:        fmt.Sprintf("container_%d_%04d_%06d", s.startMs, a.seq, a.nextCtr),
 		WorkerID:  n.rec.ID,
-		Role:      r.role,
-		Resources: r.res,
+		Role:      role,
+		Resources: g.Res,
 		State:     proto.ContainerRunning,
 	}
-	n.rec.Used = n.rec.Used.Add(r.res)
+	n.rec.Used = n.rec.Used.Add(g.Res)
 	n.rec.Containers++
 	a.rec.Containers = append(a.rec.Containers, c)
-	if r.role == proto.RoleJobMaster {
+	s.allocOf[c.ID] = g.Alloc
+	s.ctrOf[g.Alloc] = c.ID
+	if role == proto.RoleJobMaster {
 		a.masterID = c.ID
 		a.rec.State = proto.StateAccepted
 	} else {
 		eff.event(a.rec.ID, c)
 	}
-	eff.Launch = append(eff.Launch, Launch{WorkerID: n.rec.ID, Spec: proto.ContainerSpec{
+	eff.Launch = append(eff.Launch, Launch{WorkerID: n.rec.ID, Spec: launchSpec(a, c)})
+	eff.persist(a)
+}
+
+func launchSpec(a *app, c proto.Container) proto.ContainerSpec {
+	return proto.ContainerSpec{
 		ContainerID: c.ID,
 		AppID:       a.rec.ID,
-		WorkerID:    n.rec.ID,
-		Role:        r.role,
+		WorkerID:    c.WorkerID,
+		Role:        c.Role,
 		BinaryHash:  a.rec.BinaryHash,
 		Args:        append([]string(nil), a.rec.Args...),
 		WorkDir:     a.rec.WorkDir,
-		Resources:   r.res,
-	}})
+		Resources:   c.Resources,
+	}
+}
+
+// notice tells a job master that a container will be preempted.
+func (s *State) notice(n scheduler.Notice, eff *Effects) {
+	a, c := s.containerOf(n.Alloc)
+	if c == nil {
+		return
+	}
+	ev := *c
+	ev.State = proto.ContainerPreempting
+	ev.Error = fmt.Sprintf("preempted at %s for a queue below its guarantee", n.Deadline.UTC().Format(time.RFC3339Nano))
+	eff.Events = append(eff.Events, Event{AppID: a.rec.ID, Event: proto.ContainerEvent{Container: ev, Deadline: n.Deadline}})
+}
+
+// preempted kills a container whose grace period ended. An executor is
+// replaced (its job master re-runs the work); a job master's loss fails
+// its application.
+func (s *State) preempted(k scheduler.Kill, eff *Effects) {
+	a, c := s.containerOf(k.Alloc)
+	if c == nil {
+		return
+	}
+	s.endContainer(c, proto.ContainerKilled, "preempted: its queue was above its guarantee while another starved")
+	eff.stop(c.WorkerID, proto.StopRequest{AppID: a.rec.ID, ContainerID: c.ID})
+	eff.event(a.rec.ID, *c)
+	if c.ID == a.masterID {
+		s.finish(s.now, a, proto.StateFailed, "job master preempted", eff)
+		return
+	}
+	s.topUp(a)
 	eff.persist(a)
+}
+
+// containerOf finds the container of a scheduler allocation.
+func (s *State) containerOf(id scheduler.AllocID) (*app, *proto.Container) {
+	cid, ok := s.ctrOf[id]
+	if !ok {
+		return nil, nil
+	}
+	return s.findContainer(cid)
 }

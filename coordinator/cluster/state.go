@@ -6,11 +6,13 @@ import (
 	"slices"
 	"time"
 
+	"spindle/coordinator/scheduler"
+	"spindle/coordinator/scheduler/queues"
 	"spindle/internal/proto"
 )
 
-// DefaultQueue is the only queue for now.
-const DefaultQueue = "default"
+// DefaultQueue is the queue of a submission that names none.
+const DefaultQueue = queues.DefaultName
 
 // State is the coordinator's view of the cluster. It is not safe for
 // concurrent use.
@@ -21,17 +23,21 @@ type State struct {
 	apps        map[string]*app
 	order       []*app // submission order; restored apps first
 	nodes       map[string]*node
-	pending     []request // FIFO queue of container requests
+	sched       *scheduler.Scheduler // places containers; owns pending asks
+	allocOf     map[string]scheduler.AllocID
+	ctrOf       map[scheduler.AllocID]string
+	now         time.Time // of the latest event, for asks made without one
 }
 
 // app is an application and the bookkeeping behind its record.
 type app struct {
 	rec       proto.App
 	seq       int
-	nextCtr   int    // last container number handed out
-	masterID  string // the job master's container ID, once granted
-	restored  bool   // loaded from the store; read-only
-	wantCount int    // executors wanted (AllocateRequest.Count)
+	nextCtr   int      // last container number handed out
+	masterID  string   // the job master's container ID, once granted
+	restored  bool     // loaded from the store; read-only
+	wantCount int      // executors wanted (AllocateRequest.Count)
+	preferred []string // workers the job master would rather use
 }
 
 // node is a worker.
@@ -40,23 +46,35 @@ type node struct {
 	lastSeen time.Time
 }
 
-// request is one container waiting for a node.
-type request struct {
-	appID string
-	role  string
-	res   proto.Resources
+// New returns an empty State with the default scheduler (one "default"
+// queue, least-loaded placement). start is the coordinator's start time
+// (it makes IDs unique across restarts); a worker silent for nodeTimeout
+// is lost.
+func New(start time.Time, nodeTimeout time.Duration) *State {
+	s, err := NewWith(start, nodeTimeout, scheduler.Config{})
+	if err != nil {
+		panic(err) // the default configuration is valid
+	}
+	return s
 }
 
-// New returns an empty State. start is the coordinator's start time (it
-// makes IDs unique across restarts); a worker silent for nodeTimeout is
-// lost.
-func New(start time.Time, nodeTimeout time.Duration) *State {
+// NewWith is New with a scheduler configuration (queues, placement,
+// preemption). It fails only for an unknown placement policy.
+func NewWith(start time.Time, nodeTimeout time.Duration, cfg scheduler.Config) (*State, error) {
+	sched, err := scheduler.New(cfg)
+	if err != nil {
+		return nil, err
+	}
 	return &State{
 		startMs:     start.UnixMilli(),
 		nodeTimeout: nodeTimeout,
 		apps:        map[string]*app{},
 		nodes:       map[string]*node{},
-	}
+		sched:       sched,
+		allocOf:     map[string]scheduler.AllocID{},
+		ctrOf:       map[scheduler.AllocID]string{},
+		now:         start,
+	}, nil
 }
 
 // Restore adds a final application record loaded from the store, so that
@@ -112,7 +130,7 @@ type Summary struct {
 
 // Summary counts nodes, live nodes, non-final apps and pending requests.
 func (s *State) Summary() Summary {
-	sum := Summary{Nodes: len(s.nodes), Pending: len(s.pending)}
+	sum := Summary{Nodes: len(s.nodes), Pending: s.sched.PendingTotal()}
 	for _, n := range s.nodes {
 		if n.rec.State == proto.NodeRunning {
 			sum.LiveNodes++

@@ -119,24 +119,26 @@ func TestSubmitDefaultsAndJobMasterGrant(t *testing.T) {
 	}
 }
 
-func TestPlacementSpreadsByFreeVCores(t *testing.T) {
+// TestPlacementLeastLoaded: the default policy puts a container on the
+// node with the fewest containers, ties to the node registered first.
+func TestPlacementLeastLoaded(t *testing.T) {
 	s := New(t0, 3*time.Second)
 	mustRegister(t, s, "w2", 4)
 	mustRegister(t, s, "w1", 4)
 	mustRegister(t, s, "w3", 2)
 	id, eff := mustSubmit(t, s)
-	if got, want := launched(eff), []string{"w1:" + cid(1, 1) + ":jobmaster"}; !reflect.DeepEqual(got, want) {
-		t.Fatalf("job master: launches = %v, want %v (tie broken by ID)", got, want)
+	if got, want := launched(eff), []string{"w2:" + cid(1, 1) + ":jobmaster"}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("job master: launches = %v, want %v (tie to the first registered)", got, want)
 	}
-	rep, eff := s.Allocate(proto.AllocateRequest{AppID: id, Count: 4})
+	rep, eff := s.Allocate(t0, proto.AllocateRequest{AppID: id, Count: 4})
 	if rep.Error != "" || rep.ClusterVCores != 10 {
 		t.Fatalf("Allocate = %+v, want 10 cluster vcores", rep)
 	}
 	want := []string{
-		"w2:" + cid(1, 2) + ":executor", // w2 has 4 free
-		"w1:" + cid(1, 3) + ":executor", // w1 3, w2 3: tie by ID
-		"w2:" + cid(1, 4) + ":executor",
-		"w1:" + cid(1, 5) + ":executor", // w1 2, w2 2, w3 2
+		"w1:" + cid(1, 2) + ":executor", // w1 and w3 have none
+		"w3:" + cid(1, 3) + ":executor",
+		"w2:" + cid(1, 4) + ":executor", // one each: first registered
+		"w1:" + cid(1, 5) + ":executor",
 	}
 	if got := launched(eff); !reflect.DeepEqual(got, want) {
 		t.Errorf("executors = %v, want %v", got, want)
@@ -149,15 +151,15 @@ func TestPlacementSpreadsByFreeVCores(t *testing.T) {
 func TestAllocateCountAndRelease(t *testing.T) {
 	s := newState(t, "w1") // 4 vcores: JM + 3 executors
 	id, _ := mustSubmit(t, s)
-	_, eff := s.Allocate(proto.AllocateRequest{AppID: id, Count: 5})
+	_, eff := s.Allocate(t0, proto.AllocateRequest{AppID: id, Count: 5})
 	if len(eff.Launch) != 3 || s.Summary().Pending != 2 {
 		t.Fatalf("got %d launches, %d pending; want 3, 2", len(eff.Launch), s.Summary().Pending)
 	}
-	_, eff = s.Allocate(proto.AllocateRequest{AppID: id, Count: 3})
+	_, eff = s.Allocate(t0, proto.AllocateRequest{AppID: id, Count: 3})
 	if len(eff.Launch) != 0 || s.Summary().Pending != 0 {
 		t.Fatalf("lower count: got %d launches, %d pending; want 0, 0", len(eff.Launch), s.Summary().Pending)
 	}
-	_, eff = s.Allocate(proto.AllocateRequest{AppID: id, Count: 2, Release: []string{cid(1, 2)}})
+	_, eff = s.Allocate(t0, proto.AllocateRequest{AppID: id, Count: 2, Release: []string{cid(1, 2)}})
 	wantStop := []Stop{{WorkerID: "w1", Req: proto.StopRequest{AppID: id, ContainerID: cid(1, 2)}}}
 	if !reflect.DeepEqual(eff.Stop, wantStop) {
 		t.Errorf("stops = %+v, want %+v", eff.Stop, wantStop)
@@ -165,37 +167,42 @@ func TestAllocateCountAndRelease(t *testing.T) {
 	if got := s.Nodes()[0].Used.VCores; got != 3 {
 		t.Errorf("used vcores = %d, want 3", got)
 	}
-	if rep, _ := s.Allocate(proto.AllocateRequest{AppID: "nope"}); rep.Error != `unknown application "nope"` {
+	if rep, _ := s.Allocate(t0, proto.AllocateRequest{AppID: "nope"}); rep.Error != `unknown application "nope"` {
 		t.Errorf("unknown app error = %q", rep.Error)
 	}
 }
 
-func TestFIFOBlocksButSkipsImpossible(t *testing.T) {
+// TestFIFOQueueAndTooLarge: in the default FIFO queue a later app waits
+// behind an earlier one; a request larger than any node is refused at
+// submit instead of waiting forever.
+func TestFIFOQueueAndTooLarge(t *testing.T) {
 	s := newState(t, "w1")
 	id1, _ := mustSubmit(t, s)
-	s.Allocate(proto.AllocateRequest{AppID: id1, Count: 10}) // 3 granted, 7 pending
+	s.Allocate(t0, proto.AllocateRequest{AppID: id1, Count: 10}) // 3 granted, 7 pending
 	id2, eff := mustSubmit(t, s)
 	if len(eff.Launch) != 0 {
 		t.Fatalf("second app's JM granted ahead of first app's executors")
 	}
-	s.Allocate(proto.AllocateRequest{AppID: id1, Count: 3})
+	s.Allocate(t0, proto.AllocateRequest{AppID: id1, Count: 3})
 	_, eff = s.Kill(t0, id1)
 	if got, want := launched(eff), []string{"w1:" + cid(2, 1) + ":jobmaster"}; !reflect.DeepEqual(got, want) {
 		t.Fatalf("after kill: launches = %v, want %v", got, want)
 	}
 	big := submitReq()
 	big.Master = res(64, 1)
-	rep, _ := s.Submit(t0, big)
-	_, eff = s.Allocate(proto.AllocateRequest{AppID: id2, Count: 1})
+	if rep, _ := s.Submit(t0, big); !strings.Contains(rep.Error, "job master: scheduler: request larger than any node") {
+		t.Errorf("submit of 64 vcores: error = %q", rep.Error)
+	}
+	_, eff = s.Allocate(t0, proto.AllocateRequest{AppID: id2, Count: 1})
 	if len(eff.Launch) != 1 {
-		t.Errorf("request behind an impossible one (%s) was not granted", rep.AppID)
+		t.Errorf("executor of the second app was not granted")
 	}
 }
 
 func TestReportLifecycle(t *testing.T) {
 	s := newState(t, "w1")
 	id, _ := mustSubmit(t, s)
-	s.Allocate(proto.AllocateRequest{AppID: id, Count: 1})
+	s.Allocate(t0, proto.AllocateRequest{AppID: id, Count: 1})
 	stages := []proto.Stage{{ID: 0, Name: "map", Tasks: 2}}
 	ack, _ := s.Report(t0, proto.AppReport{AppID: id, Stages: stages})
 	if a := appState(t, s, id); ack.Error != "" || a.State != proto.StateRunning || !reflect.DeepEqual(a.Stages, stages) {
@@ -246,7 +253,7 @@ func TestContainerExits(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newState(t, "w1")
 			id, _ := mustSubmit(t, s)
-			s.Allocate(proto.AllocateRequest{AppID: id, Count: 1})
+			s.Allocate(t0, proto.AllocateRequest{AppID: id, Count: 1})
 			tt.exit.ContainerID, tt.exit.AppID, tt.exit.WorkerID = cid(1, tt.container), id, "w1"
 			eff := s.ContainerExited(t0, tt.exit)
 			a := appState(t, s, id)
@@ -269,7 +276,7 @@ func TestNodeLost(t *testing.T) {
 	mustRegister(t, s, "w1", 2)
 	id, _ := mustSubmit(t, s) // JM on w1
 	mustRegister(t, s, "w2", 2)
-	s.Allocate(proto.AllocateRequest{AppID: id, Count: 2}) // one on w2, one on w1
+	s.Allocate(t0, proto.AllocateRequest{AppID: id, Count: 2}) // one on w2, one on w1
 	s.Heartbeat(t0.Add(2*time.Second), proto.Heartbeat{WorkerID: "w1"})
 	eff := s.Tick(t0.Add(4 * time.Second))
 	if got := appState(t, s, id).State; got != proto.StateAccepted {
@@ -278,7 +285,7 @@ func TestNodeLost(t *testing.T) {
 	if len(eff.Events) != 1 || eff.Events[0].Event.Container.State != proto.ContainerLost {
 		t.Errorf("events = %+v, want one LOST", eff.Events)
 	}
-	if rep, _ := s.Allocate(proto.AllocateRequest{AppID: id, Count: 2}); rep.ClusterVCores != 2 {
+	if rep, _ := s.Allocate(t0, proto.AllocateRequest{AppID: id, Count: 2}); rep.ClusterVCores != 2 {
 		t.Errorf("cluster vcores = %d, want 2", rep.ClusterVCores)
 	}
 	eff = s.Tick(t0.Add(6 * time.Second))
@@ -335,7 +342,7 @@ func TestQueriesAndRestore(t *testing.T) {
 func TestExecutorReplacement(t *testing.T) {
 	s := newState(t, "w1", "w2")
 	id, _ := mustSubmit(t, s) // JM on w1
-	s.Allocate(proto.AllocateRequest{AppID: id, Count: 2})
+	s.Allocate(t0, proto.AllocateRequest{AppID: id, Count: 2})
 
 	eff := s.ContainerExited(t0, proto.ContainerExit{ContainerID: cid(1, 2), ExitCode: 1})
 	if got, want := launched(eff), []string{"w2:" + cid(1, 4) + ":executor"}; !reflect.DeepEqual(got, want) {

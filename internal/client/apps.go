@@ -89,3 +89,10 @@ func (c *Client) Wait(ctx context.Context, appID string, onUpdate func(proto.App
 		}
 	}
 }
+
+// Queues lists the scheduler's queues, parents first, and returns the
+// cluster's placement policy.
+func (c *Client) Queues(ctx context.Context) ([]proto.QueueInfo, string, error) {
+	rep, err := call[proto.QueuesReply](ctx, c, proto.SubjQueues, proto.QueuesRequest{})
+	return rep.Queues, rep.Placement, err
+}
