@@ -7,6 +7,7 @@ import (
 	"net"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -114,3 +115,26 @@ func (l natsLogger) Errorf(format string, v ...any) {
 }
 func (l natsLogger) Debugf(format string, v ...any) {}
 func (l natsLogger) Tracef(format string, v ...any) {}
+
+// workerPrefix starts the NATS connection name of every worker.
+const workerPrefix = "spindle-worker-"
+
+// connectedWorkers returns the IDs of the workers that have a connection
+// to the embedded server, or ok false when the coordinator uses an
+// external cluster (whose connections it cannot see).
+func (b *bus) connectedWorkers() (ids map[string]bool, ok bool) {
+	if b.srv == nil {
+		return nil, false
+	}
+	cz, err := b.srv.Connz(&server.ConnzOptions{Limit: 1 << 20})
+	if err != nil {
+		return nil, false
+	}
+	ids = make(map[string]bool, len(cz.Conns))
+	for _, c := range cz.Conns {
+		if id, found := strings.CutPrefix(c.Name, workerPrefix); found {
+			ids[id] = true
+		}
+	}
+	return ids, true
+}

@@ -64,6 +64,7 @@ func Run(ctx context.Context, cfg Config, ready func(natsURL string)) error {
 		return err
 	}
 	sh := newShell(ctx, state, bus.nc, st, cfg)
+	sh.conns = bus.connectedWorkers
 	defer sh.close()
 	sh.restore(ctx)
 	unsubscribe, err := sh.subscribe()

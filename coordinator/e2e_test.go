@@ -72,13 +72,13 @@ func TestWithRealWorker(t *testing.T) {
 			break
 		}
 	}
-	if st.App.State != proto.StateFailed || st.App.Diagnostics != "job master exited with code 4" {
+	if st.App.State != proto.StateFailed || st.App.Diagnostics != "job master exited with code 4 (attempt 2 of 2)" {
 		t.Fatalf("app = %s %q, want FAILED with the job master's exit code", st.App.State, st.App.Diagnostics)
 	}
 	var logs proto.LogsReply
 	call(t, nc, proto.WorkerLogs("w1"), proto.LogsRequest{AppID: sub.AppID}, &logs)
-	if len(logs.Logs) != 1 || logs.Logs[0].Stdout != "hello from jobmaster\n" {
-		t.Errorf("logs = %+v", logs)
+	if len(logs.Logs) != 2 || logs.Logs[0].Stdout != "hello from jobmaster\n" || logs.Logs[1].Stdout != "hello from jobmaster\n" {
+		t.Errorf("logs = %+v, want both job master attempts'", logs)
 	}
 	var nodes proto.NodesReply
 	call(t, nc, proto.SubjNodes, proto.NodesRequest{}, &nodes)

@@ -42,6 +42,9 @@ type shell struct {
 	stopped chan struct{} // closed by close, when the loop has returned
 	once    sync.Once
 	wg      sync.WaitGroup // requests to workers, stream deletions
+	// conns lists the workers connected to the embedded server; nil, or
+	// ok false, when they cannot be seen.
+	conns func() (map[string]bool, bool)
 }
 
 type op struct {
@@ -91,8 +94,29 @@ func (sh *shell) loop(ctx context.Context) {
 			sh.apply(o.fn(sh.st, time.Now()))
 			close(o.done)
 		case <-ticker.C:
+			sh.disconnects(time.Now())
 			sh.apply(sh.st.Tick(time.Now()))
 			sh.metrics.set(sh.st.Summary())
+		}
+	}
+}
+
+// disconnects declares lost, at once, the running workers whose NATS
+// connection is gone: a dead worker process need not wait for the
+// heartbeat timeout. (A frozen one keeps its connection: the timeout
+// catches it.)
+func (sh *shell) disconnects(now time.Time) {
+	if sh.conns == nil {
+		return
+	}
+	ids, ok := sh.conns()
+	if !ok {
+		return
+	}
+	for _, n := range sh.st.Nodes() {
+		if n.State == proto.NodeRunning && !ids[n.ID] {
+			sh.log.Warn("worker disconnected", "worker", n.ID)
+			sh.apply(sh.st.Disconnected(now, n.ID))
 		}
 	}
 }

@@ -248,3 +248,39 @@ func TestPausedWorkerIsFenced(t *testing.T) {
 		}
 	}
 }
+
+func TestKillJobMaster(t *testing.T) {
+	c := startCluster(t, 3)
+	app, out := slowJob(t, c, "3ms", "0s")
+	var done []string
+	var jm proto.Container
+	c.waitFor(t, time.Minute, "a committed map task", func() bool {
+		st := c.status(t, app)
+		done = done[:0]
+		for _, a := range st.Tasks {
+			if a.State == proto.AttemptSucceeded {
+				done = append(done, a.Task)
+			}
+		}
+		for _, ctr := range st.Containers {
+			if ctr.Role == proto.RoleJobMaster {
+				jm = ctr
+			}
+		}
+		return len(done) > 0
+	})
+	syscall.Kill(containerPID(t, jm.ID), syscall.SIGKILL)
+	st := c.finish(t, app, out)
+	if st.MasterAttempts != 2 {
+		t.Errorf("%d job master attempts, want 2", st.MasterAttempts)
+	}
+	for _, a := range st.Tasks { // the second job master's attempts
+		if slices.Contains(done, a.Task) {
+			t.Errorf("task %s, committed before the job master died, ran again (attempt %d)", a.Task, a.Attempt)
+		}
+	}
+	logs := spindle(t, 20*time.Second, "logs", app, "--coordinator", c.url)
+	if !strings.Contains(logs.stdout, "resuming job") {
+		t.Errorf("the second job master did not resume the job:\n%s", tail(logs.stdout, 3000))
+	}
+}

@@ -152,7 +152,7 @@ func (s *State) ContainerExited(now time.Time, ex proto.ContainerExit) Effects {
 	}
 	eff.event(a.rec.ID, *c)
 	if c.ID == a.masterID && !proto.Final(a.rec.State) {
-		s.finish(now, a, proto.StateFailed, masterExitDiag(ex), &eff)
+		s.masterFailed(now, a, masterExitDiag(ex), &eff)
 	}
 	s.topUp(a)
 	eff.persist(a)
@@ -175,6 +175,43 @@ func masterExitDiag(ex proto.ContainerExit) string {
 		msg += ": " + ex.Error
 	}
 	return msg
+}
+
+// MaxMasterAttempts is how many job master attempts an application gets
+// (YARN's yarn.resourcemanager.am.max-attempts defaults to 2 as well).
+const MaxMasterAttempts = 2
+
+// masterFailed handles the end of a's job master before the application
+// ended: a new attempt is queued, which resumes the job from the progress
+// its predecessor kept, until MaxMasterAttempts is reached and the
+// application fails.
+func (s *State) masterFailed(now time.Time, a *app, diag string, eff *Effects) {
+	if a.rec.MasterAttempts >= MaxMasterAttempts {
+		s.finish(now, a, proto.StateFailed, fmt.Sprintf("%s (attempt %d of %d)", diag, a.rec.MasterAttempts, MaxMasterAttempts), eff)
+		return
+	}
+	a.rec.Diagnostics = fmt.Sprintf("job master attempt %d: %s; starting attempt %d", a.rec.MasterAttempts, diag, a.rec.MasterAttempts+1)
+	a.masterID = ""
+	a.rec.State = proto.StateSubmitted
+	s.stopExecutors(a, "its job master attempt ended", eff)
+	s.sched.Request(now, scheduler.Request{App: a.rec.ID, Role: scheduler.Master, Res: a.rec.Master, Count: 1})
+	eff.persist(a)
+}
+
+// stopExecutors ends an application attempt's executors, as YARN does when
+// an ApplicationMaster attempt fails: the new job master asks for its own,
+// and their capacity is free for it to start. What they ran is redone
+// unless it was committed (the job master keeps committed tasks).
+func (s *State) stopExecutors(a *app, why string, eff *Effects) {
+	a.wantCount = 0
+	s.sched.Cancel(a.rec.ID, s.sched.Pending(a.rec.ID))
+	for i := range a.rec.Containers {
+		c := &a.rec.Containers[i]
+		if c.Role == proto.RoleExecutor && c.State == proto.ContainerRunning {
+			s.endContainer(c, proto.ContainerKilled, why)
+			eff.stop(c.WorkerID, proto.StopRequest{AppID: a.rec.ID, ContainerID: c.ID})
+		}
+	}
 }
 
 // finish moves a to a final state: its running containers are stopped and

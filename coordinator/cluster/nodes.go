@@ -79,6 +79,18 @@ func (s *State) Tick(now time.Time) Effects {
 	return eff
 }
 
+// Disconnected declares a running worker lost at once: its connection to
+// the cluster closed, so its process is gone.
+func (s *State) Disconnected(now time.Time, workerID string) Effects {
+	var eff Effects
+	s.now = now
+	if n, ok := s.nodes[workerID]; ok && n.rec.State == proto.NodeRunning {
+		s.loseNode(now, n, &eff)
+		s.schedule(&eff)
+	}
+	return eff
+}
+
 // loseNode marks n lost, its running containers lost, and fails the
 // applications whose job master ran there.
 func (s *State) loseNode(now time.Time, n *node, eff *Effects) {
@@ -101,7 +113,8 @@ func (s *State) loseNode(now time.Time, n *node, eff *Effects) {
 			touched = true
 		}
 		if lostMaster {
-			s.finish(now, a, proto.StateFailed, "job master's worker lost", eff)
+			s.masterFailed(now, a, "job master's worker "+n.rec.ID+" lost", eff)
+			s.topUp(a)
 		} else if touched {
 			s.topUp(a)
 			eff.persist(a)

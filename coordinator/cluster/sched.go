@@ -105,6 +105,7 @@ func (s *State) grant(g scheduler.Grant, eff *Effects) {
 	s.ctrOf[g.Alloc] = c.ID
 	if role == proto.RoleJobMaster {
 		a.masterID = c.ID
+		a.rec.MasterAttempts++
 		a.rec.State = proto.StateAccepted
 	} else {
 		eff.event(a.rec.ID, c)
@@ -150,7 +151,7 @@ func (s *State) preempted(k scheduler.Kill, eff *Effects) {
 	eff.stop(c.WorkerID, proto.StopRequest{AppID: a.rec.ID, ContainerID: c.ID})
 	eff.event(a.rec.ID, *c)
 	if c.ID == a.masterID {
-		s.finish(s.now, a, proto.StateFailed, "job master preempted", eff)
+		s.masterFailed(s.now, a, "job master preempted", eff)
 		return
 	}
 	s.topUp(a)

@@ -246,8 +246,10 @@ func TestContainerExits(t *testing.T) {
 		wantEvent bool
 	}{
 		{"executor fails", 2, proto.ContainerExit{ExitCode: 1}, proto.StateAccepted, "", true},
-		{"job master fails", 1, proto.ContainerExit{ExitCode: 3, Error: "boom"}, proto.StateFailed, "job master exited with code 3: boom", true},
-		{"job master killed", 1, proto.ContainerExit{ExitCode: -1, Error: "killed by signal SIGKILL"}, proto.StateFailed, "job master exited with code -1: killed by signal SIGKILL", true},
+		{"job master fails", 1, proto.ContainerExit{ExitCode: 3, Error: "boom"}, proto.StateAccepted,
+			"job master attempt 1: job master exited with code 3: boom; starting attempt 2", true},
+		{"job master killed", 1, proto.ContainerExit{ExitCode: -1, Error: "killed by signal SIGKILL"}, proto.StateAccepted,
+			"job master attempt 1: job master exited with code -1: killed by signal SIGKILL; starting attempt 2", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -290,16 +292,34 @@ func TestNodeLost(t *testing.T) {
 	}
 	eff = s.Tick(t0.Add(6 * time.Second))
 	a := appState(t, s, id)
-	if a.State != proto.StateFailed || a.Diagnostics != "job master's worker lost" {
-		t.Errorf("after w1 lost: app %s %q", a.State, a.Diagnostics)
+	if a.State != proto.StateSubmitted || a.Diagnostics != "job master attempt 1: job master's worker w1 lost; starting attempt 2" {
+		t.Errorf("after w1 lost: app %s %q, want a second job master attempt waiting", a.State, a.Diagnostics)
 	}
 	// A lost worker is ignored until it registers again.
 	if eff := s.Heartbeat(t0.Add(7*time.Second), proto.Heartbeat{WorkerID: "w1"}); !eff.Empty() {
 		t.Errorf("heartbeat of lost worker had effects")
 	}
 	mustRegister(t, s, "w1", 2)
-	if n := s.Nodes()[0]; n.State != proto.NodeRunning || n.Used != (proto.Resources{}) {
-		t.Errorf("revived node = %+v", n)
+	if n := s.Nodes()[0]; n.State != proto.NodeRunning || n.Containers == 0 {
+		t.Errorf("revived node = %+v, want it running the new job master", n)
+	}
+	if a := appState(t, s, id); a.State != proto.StateAccepted || a.MasterAttempts != 2 {
+		t.Errorf("after w1 came back: app %s with %d job master attempts, want ACCEPTED with 2", a.State, a.MasterAttempts)
+	}
+}
+
+func TestSecondMasterFailureFailsApp(t *testing.T) {
+	s := newState(t, "w1")
+	id, _ := mustSubmit(t, s)
+	s.ContainerExited(t0, proto.ContainerExit{WorkerID: "w1", AppID: id, ContainerID: cid(1, 1), ExitCode: 1})
+	a := appState(t, s, id)
+	if a.MasterAttempts != 2 || a.State != proto.StateAccepted {
+		t.Fatalf("after the first job master died: %s with %d attempts", a.State, a.MasterAttempts)
+	}
+	s.ContainerExited(t0, proto.ContainerExit{WorkerID: "w1", AppID: id, ContainerID: cid(1, 2), ExitCode: 1})
+	a = appState(t, s, id)
+	if a.State != proto.StateFailed || a.Diagnostics != "job master exited with code 1 (attempt 2 of 2)" {
+		t.Errorf("after the second: %s %q, want FAILED naming the last attempt", a.State, a.Diagnostics)
 	}
 }
 
@@ -368,4 +388,31 @@ func TestWorkDirReachesSpec(t *testing.T) {
 	if len(eff.Launch) != 1 || eff.Launch[0].Spec.WorkDir != "/home/u/proj" {
 		t.Errorf("launch = %+v, want WorkDir /home/u/proj", eff.Launch)
 	}
+}
+
+func TestDisconnectedWorkerIsLostAtOnce(t *testing.T) {
+	s := New(t0, 3*time.Second)
+	mustRegister(t, s, "w1", 2)
+	mustRegister(t, s, "w2", 2)
+	id, _ := mustSubmit(t, s)
+	s.Allocate(t0, proto.AllocateRequest{AppID: id, Count: 2})
+	eff := s.Disconnected(t0, "w2")
+	if n := nodeState(s, "w2"); n != proto.NodeLost {
+		t.Fatalf("w2 after its connection closed: %s, want LOST without waiting for the timeout", n)
+	}
+	if len(eff.Events) == 0 {
+		t.Errorf("no container event for the job master")
+	}
+	if eff := s.Disconnected(t0, "w2"); !eff.Empty() {
+		t.Errorf("a second disconnect of a lost worker had effects")
+	}
+}
+
+func nodeState(s *State, id string) string {
+	for _, n := range s.Nodes() {
+		if n.ID == id {
+			return n.State
+		}
+	}
+	return ""
 }

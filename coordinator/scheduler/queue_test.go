@@ -120,3 +120,23 @@ func TestSetQueues(t *testing.T) {
 	}
 	checkInvariants(t, s)
 }
+
+// An application set aside in a round (its ask did not fit), whose asks
+// are then cancelled, must be served when it asks again: a regression of
+// a stale "set aside in this round" mark that left it out of the queue.
+func TestAskAfterDeferredAndCancelled(t *testing.T) {
+	s := newSched(t, Config{}, 1, 1)
+	mustApp(t, s, "a", "default", "u")
+	mustAsk(t, s, Request{App: "a", Res: res(1, 4), Count: 1})
+	first := s.Schedule(t0).Grants
+	mustAsk(t, s, Request{App: "a", Res: res(1, 4), Count: 1}) // no room: set aside
+	if got := s.Schedule(t0).Grants; len(first) != 1 || len(got) != 0 {
+		t.Fatalf("grants %v then %v, want one then none", first, got)
+	}
+	s.Cancel("a", s.Pending("a"))
+	s.Release(first[0].Alloc)
+	mustAsk(t, s, Request{App: "a", Role: Master, Res: res(1, 4), Count: 1})
+	if got := s.Schedule(t0).Grants; len(got) != 1 {
+		t.Errorf("after cancel and a new ask: %d grants, want 1", len(got))
+	}
+}

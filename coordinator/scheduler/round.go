@@ -29,6 +29,9 @@ func (s *Scheduler) allocate(now time.Time) {
 		s.serve(leaf, now)
 	}
 	for _, a := range s.deferred {
+		// The round is over: an ask added from now on must queue a again
+		// (addAsk skips apps set aside in the current round only).
+		a.deferred = 0
 		if len(a.asks) > 0 && a.heapPos < 0 && s.apps[a.spec.ID] == a {
 			a.q.ready.push(a)
 		}

@@ -43,7 +43,7 @@ type RunFunc func(ctx context.Context, t *proto.TaskSpec, env *Env) proto.TaskRe
 
 // Timing of the loop.
 const (
-	requestTimeout = 30 * time.Second // a job master holds a request at most ~10 s
+	requestTimeout = 5 * time.Second  // a job master holds a request at most ~2 s; a dead one is noticed this fast
 	giveUpAfter    = 60 * time.Second // no answer from the job master this long: exit
 	progressEvery  = 500 * time.Millisecond
 )

@@ -14,7 +14,7 @@ import (
 // tasks that failed on this worker while another live worker could take
 // them; failing that, a speculative copy of a straggler.
 func (s *State) Assign(now time.Time, containerID, workerID string) *proto.TaskSpec {
-	if s.failure != "" || s.lost[containerID] {
+	if s.failure != "" || s.Lost(containerID) {
 		return nil
 	}
 	s.containers[containerID] = workerID
@@ -62,7 +62,7 @@ func (s *State) straggler(now time.Time, w string) *task {
 			continue
 		}
 		for _, t := range ts {
-			if t.committed != "" || len(t.running) != 1 || t.attempts >= s.policy.MaxAttempts {
+			if t.committed != "" || len(t.running) != 1 || t.failures >= s.policy.MaxAttempts-1 {
 				continue
 			}
 			for _, a := range t.running {

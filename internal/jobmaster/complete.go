@@ -45,7 +45,7 @@ func (s *State) complete(now time.Time, res proto.TaskResult, lost bool) Outcome
 	rec.Counters = res.Counters
 	if res.Error != "" {
 		rec.State, rec.Error = proto.AttemptFailed, res.Error
-		s.failed(now, t, a, res.Error, !lost)
+		s.failed(now, t, a, res.Error, !lost, !s.draining[a.container])
 		return Outcome{}
 	}
 	rec.State = proto.AttemptSucceeded
@@ -75,14 +75,17 @@ func (s *State) cancelOthers(t *task) []Cancel {
 
 // failed schedules the next attempt of t, after a backoff if asked, or
 // fails the job when t has used all its attempts.
-func (s *State) failed(now time.Time, t *task, a *attempt, reason string, backoff bool) {
+func (s *State) failed(now time.Time, t *task, a *attempt, reason string, backoff, counts bool) {
 	t.lastErr = reason
 	t.failedOn[a.worker] = true
-	if backoff {
-		t.notBefore = now.Add(s.policy.backoff(t.attempts, a.id))
+	if counts {
+		t.failures++
 	}
-	if t.attempts >= s.policy.MaxAttempts && len(t.running) == 0 && t.committed == "" {
-		s.Fail(fmt.Sprintf("task %s failed %d times; last error: %s", t.name(), t.attempts, reason))
+	if backoff {
+		t.notBefore = now.Add(s.policy.backoff(t.failures, a.id))
+	}
+	if t.failures >= s.policy.MaxAttempts && len(t.running) == 0 && t.committed == "" {
+		s.Fail(fmt.Sprintf("task %s failed %d times; last error: %s", t.name(), t.failures, reason))
 	}
 }
 

@@ -29,7 +29,7 @@ type Config struct {
 
 // Timing of the shell.
 const (
-	holdRequest = 10 * time.Second       // longest an executor's request waits for a task
+	holdRequest = 2 * time.Second        // longest an executor's request waits for a task
 	reportEvery = 500 * time.Millisecond // progress reports to the coordinator
 )
 
@@ -238,6 +238,11 @@ func (m *master) onEvent(msg *nats.Msg) {
 		return
 	}
 	c := ev.Container
+	if c.State == proto.ContainerPreempting {
+		m.cfg.Logger.Info("container to be preempted", "container", c.ID, "deadline", ev.Deadline)
+		m.state.Preempting(c.ID)
+		return
+	}
 	if c.State == proto.ContainerLost || c.State == proto.ContainerExited || c.State == proto.ContainerKilled {
 		m.state.ContainerLost(time.Now(), c.ID, fmt.Sprintf("container %s on %s %s (exit code %d)", c.ID, c.WorkerID, c.State, c.ExitCode))
 	}

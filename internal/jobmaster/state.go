@@ -18,6 +18,7 @@ type task struct {
 	stage, index int
 	split        *proto.Split
 	attempts     int                 // attempts started
+	failures     int                 // failed attempts that count toward the limit
 	running      map[string]*attempt // by attempt ID
 	committed    string              // attempt ID, "" until the task succeeded
 	took         time.Duration       // the committed attempt's run time
@@ -47,6 +48,7 @@ type State struct {
 	progress   map[string]float64
 	containers map[string]string // live executor container → its worker
 	lost       map[string]bool   // containers declared lost: never trusted again
+	draining   map[string]bool   // containers about to be preempted: no new work
 	epoch      string            // suffix of attempt IDs: which job master attempt issued them
 	failure    string
 }
@@ -65,7 +67,7 @@ func (s *State) SetEpoch(n int) {
 // count, which is also its reading stage's task count.
 func New(appID string, plan *dataflow.Plan, splits map[int][]proto.Split, parts map[int]int, policy Policy) *State {
 	s := &State{appID: appID, plan: plan, policy: policy, parts: parts,
-		byID: map[string]int{}, owner: map[string]*task{}, progress: map[string]float64{}, containers: map[string]string{}, lost: map[string]bool{}}
+		byID: map[string]int{}, owner: map[string]*task{}, progress: map[string]float64{}, containers: map[string]string{}, lost: map[string]bool{}, draining: map[string]bool{}}
 	for _, st := range plan.Stages {
 		sp, isSource := splits[st.ID]
 		n := parts[st.Root]
@@ -139,6 +141,14 @@ func (s *State) find(attemptID string) (*task, bool) {
 	return t, ok
 }
 
-// Lost reports whether a container was declared lost (or exited): if it
-// still asks for work, it is a zombie and must exit.
-func (s *State) Lost(containerID string) bool { return s.lost[containerID] }
+// Lost reports whether a container was declared lost (or exited) or is
+// about to be preempted: if it asks for work, it must exit instead.
+func (s *State) Lost(containerID string) bool { return s.lost[containerID] || s.draining[containerID] }
+
+// Preempting takes the coordinator's notice that a container will be
+// preempted: it gets no new work, and if its attempt dies with it, that
+// does not count as a failure of the task.
+func (s *State) Preempting(containerID string) {
+	s.draining[containerID] = true
+	delete(s.containers, containerID)
+}

@@ -1,6 +1,7 @@
 package jobmaster
 
 import (
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -246,5 +247,26 @@ func TestSnapshotRestore(t *testing.T) {
 	}
 	if err := next.Restore([]Done{{Stage: 5, Index: 0}}); err == nil {
 		t.Errorf("Restore accepted a task outside the plan")
+	}
+}
+
+// A container about to be preempted gets no new work, and the attempt it
+// loses does not count toward the task's limit.
+func TestPreemptionDoesNotCount(t *testing.T) {
+	s := wordCount(t, 1, noSpec())
+	for i := 1; i <= 6; i++ {
+		c := fmt.Sprintf("c%d", i)
+		a := s.Assign(t0, c, "w1")
+		if a == nil {
+			t.Fatalf("round %d: no task assigned", i)
+		}
+		s.Preempting(c)
+		if s.Assign(t0, c, "w1") != nil || !s.Lost(c) {
+			t.Fatalf("a container being preempted was given work")
+		}
+		s.ContainerLost(t0, c, "preempted")
+	}
+	if f := s.Failure(); f != "" {
+		t.Errorf("job failed after preemptions only: %s", f)
 	}
 }

@@ -115,8 +115,11 @@ type App struct {
 	Executor    Resources   `json:"executor"`
 	Placement   string      `json:"placement,omitempty"` // the job's own placement policy, if any
 	Containers  []Container `json:"containers"`
-	Stages      []Stage     `json:"stages,omitempty"`
-	Tasks       []Attempt   `json:"tasks,omitempty"`
+	// MasterAttempts counts the job master containers granted so far; a
+	// job master that dies is replaced once (the new one resumes the job).
+	MasterAttempts int       `json:"master_attempts"`
+	Stages         []Stage   `json:"stages,omitempty"`
+	Tasks          []Attempt `json:"tasks,omitempty"`
 }
 
 // Container is a granted container of an application.
