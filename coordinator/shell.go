@@ -185,9 +185,14 @@ func (sh *shell) background(fn func()) {
 // launch asks a worker to start a container; a failure is fed back to the
 // State as the container's exit.
 func (sh *shell) launch(l cluster.Launch) {
-	var ack proto.Ack
+	var ack proto.LaunchReply
 	err := sh.request(proto.WorkerLaunch(l.WorkerID), proto.LaunchRequest{Spec: l.Spec}, &ack, launchTimeout)
 	if err == nil && ack.Error == "" {
+		if err := sh.call(func(st *cluster.State, _ time.Time) cluster.Effects {
+			return st.Launched(l.Spec.ContainerID, ack.PID)
+		}); err != nil {
+			sh.log.Warn("recording launch", "container", l.Spec.ContainerID, "err", err)
+		}
 		return
 	}
 	msg := ack.Error

@@ -217,8 +217,14 @@ func TestKillTaskContainer(t *testing.T) {
 	c := startCluster(t, 2)
 	app, out := slowJob(t, c, "3ms", "0s")
 	a := c.running(t, app, "s0", false)
+	pid := containerPID(t, a.ContainerID)
+	for _, ctr := range c.status(t, app).Containers {
+		if ctr.ID == a.ContainerID && ctr.PID != pid {
+			t.Errorf("status says container %s has pid %d; its process is %d", ctr.ID, ctr.PID, pid)
+		}
+	}
 	killed := time.Now()
-	syscall.Kill(containerPID(t, a.ContainerID), syscall.SIGKILL)
+	syscall.Kill(pid, syscall.SIGKILL)
 	t.Logf("SIGKILL of container %s to %s running again: %v", a.ContainerID, a.Task, c.rerun(t, app, a, killed).Round(10*time.Millisecond))
 	c.finish(t, app, out)
 }

@@ -66,6 +66,16 @@ func TestWordCountOnCluster(t *testing.T) {
 	if logs.code != 0 || !strings.Contains(logs.stdout, "job planned") {
 		t.Errorf("logs: exit %d, job master's log missing:\n%s\n%s", logs.code, tail(logs.stdout, 2000), logs.stderr)
 	}
+	one := spindle(t, 20*time.Second, "logs", app, "--task", "s0-t1", "--coordinator", c.url)
+	if one.code != 0 || !strings.Contains(one.stdout, "task started") || !strings.Contains(one.stdout, "attempt=s0-t1-a1 ") ||
+		strings.Contains(one.stdout, "attempt=s0-t0-a1 ") {
+		t.Errorf("logs --task s0-t1: exit %d, want that attempt's lines only:\n%s\n%s", one.code, tail(one.stdout, 2000), one.stderr)
+	}
+	for _, ctr := range st.Containers {
+		if ctr.PID <= 0 {
+			t.Errorf("container %s has no pid in status", ctr.ID)
+		}
+	}
 }
 
 func TestRunThrowawayCluster(t *testing.T) {

@@ -57,32 +57,32 @@ func (p *procs) containerDir(appID, containerID string) string {
 	return filepath.Join(p.dir, appID, containerID)
 }
 
-// start launches binary for spec and returns once the process runs.
-func (p *procs) start(spec proto.ContainerSpec, binary string) error {
+// start launches binary for spec and returns its process ID once it runs.
+func (p *procs) start(spec proto.ContainerSpec, binary string) (int, error) {
 	if !validID.MatchString(spec.AppID) || !validID.MatchString(spec.ContainerID) {
-		return fmt.Errorf("worker: bad app or container ID %q/%q", spec.AppID, spec.ContainerID)
+		return 0, fmt.Errorf("worker: bad app or container ID %q/%q", spec.AppID, spec.ContainerID)
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed {
-		return ErrStopped
+		return 0, ErrStopped
 	}
 	if _, ok := p.m[spec.ContainerID]; ok {
-		return fmt.Errorf("%w: %s", ErrAlreadyRunning, spec.ContainerID)
+		return 0, fmt.Errorf("%w: %s", ErrAlreadyRunning, spec.ContainerID)
 	}
 	cmd, err := p.command(spec, binary)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	err = cmd.Start()
 	closeFiles(cmd)
 	if err != nil {
-		return fmt.Errorf("worker: start %s: %w", spec.ContainerID, err)
+		return 0, fmt.Errorf("worker: start %s: %w", spec.ContainerID, err)
 	}
 	proc := &process{spec: spec, cmd: cmd, done: make(chan struct{})}
 	p.m[spec.ContainerID] = proc
 	p.wg.Go(func() { p.waitFor(proc) })
-	return nil
+	return cmd.Process.Pid, nil
 }
 
 // command prepares the container's directory and its unstarted command.

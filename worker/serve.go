@@ -46,33 +46,36 @@ func (w *worker) subscribe() (func(), error) {
 // runs. Launches are handled one at a time.
 func (w *worker) onLaunch(m *nats.Msg) {
 	var req proto.LaunchRequest
+	var pid int
 	err := json.Unmarshal(m.Data, &req)
 	if err == nil {
-		err = w.launch(req.Spec)
+		pid, err = w.launch(req.Spec)
 	}
-	ack := proto.Ack{}
+	reply := proto.LaunchReply{PID: pid}
 	if err != nil {
 		w.log.Warn("launch", "container", req.Spec.ContainerID, "err", err)
-		ack.Error = err.Error()
+		reply.Error = err.Error()
 	}
-	respond(m, ack)
+	respond(m, reply)
 }
 
-func (w *worker) launch(spec proto.ContainerSpec) error {
+// launch starts a container and returns its process ID.
+func (w *worker) launch(spec proto.ContainerSpec) (int, error) {
 	if spec.WorkerID != w.cfg.WorkerID {
-		return fmt.Errorf("worker: container %s is for worker %q, this is %q", spec.ContainerID, spec.WorkerID, w.cfg.WorkerID)
+		return 0, fmt.Errorf("worker: container %s is for worker %q, this is %q", spec.ContainerID, spec.WorkerID, w.cfg.WorkerID)
 	}
 	ctx, cancel := context.WithTimeout(w.ctx, fetchTimeout)
 	defer cancel()
 	binary, err := w.cache.path(ctx, spec.BinaryHash)
 	if err != nil {
-		return err
+		return 0, err
 	}
-	if err := w.procs.start(spec, binary); err != nil {
-		return err
+	pid, err := w.procs.start(spec, binary)
+	if err != nil {
+		return 0, err
 	}
-	w.log.Info("container started", "container", spec.ContainerID, "role", spec.Role)
-	return nil
+	w.log.Info("container started", "container", spec.ContainerID, "role", spec.Role, "pid", pid)
+	return pid, nil
 }
 
 func (w *worker) onStop(m *nats.Msg) {

@@ -87,30 +87,6 @@ func killCommand() *cli.Command {
 		})
 }
 
-func logsCommand() *cli.Command {
-	return queryCommand("logs", "print the output of an application's containers", []string{"APP"},
-		func(ctx context.Context, c *client.Client, pos []string, out output) error {
-			logs, err := c.Logs(ctx, pos[0])
-			if logs == nil && err != nil {
-				return fmt.Errorf("%s: %w", pos[0], err)
-			}
-			if out.json {
-				if perr := printJSON(out.w, nonNil(logs)); perr != nil {
-					return perr
-				}
-			} else {
-				printLogs(out.w, logs)
-			}
-			if len(logs) == 0 && err == nil {
-				fmt.Fprintf(out.errw, "no container logs for %s\n", pos[0])
-			}
-			if err != nil {
-				return exitError{code: exitFailed, err: err}
-			}
-			return nil
-		})
-}
-
 func nodesCommand() *cli.Command {
 	return queryCommand("nodes", "list workers", nil,
 		func(ctx context.Context, c *client.Client, _ []string, out output) error {

@@ -35,11 +35,11 @@ func runCommand() *cli.Command {
 		Name:      "run",
 		Usage:     "run one job on a throwaway local cluster",
 		ArgsUsage: "PACKAGE|BINARY [-- JOB-ARGS...]",
-		Flags: append(clusterFlags(),
+		Flags: append(append(clusterFlags(),
 			&cli.StringFlag{Name: "name", Usage: "application name (default: the job's name)"},
 			&cli.StringFlag{Name: "queue", Usage: "scheduler queue (default: default, or the first queue of --queues)"},
 			&cli.BoolFlag{Name: "keep", Usage: "keep the cluster's directory (logs, state) and print its path"},
-		),
+		), taskFlags()...),
 		Action: runAction,
 	}
 }
@@ -50,6 +50,10 @@ func runAction(ctx context.Context, cmd *cli.Command) error {
 		return err
 	}
 	target, jobArgs, err := splitJobArgs(cmd.Args().Slice())
+	if err != nil {
+		return err
+	}
+	task, err := taskResources(cmd)
 	if err != nil {
 		return err
 	}
@@ -65,7 +69,7 @@ func runAction(ctx context.Context, cmd *cli.Command) error {
 	defer cleanupDir(cfg.dir, cmd.Bool("keep"), stderr)
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	opts := submitOptions{name: cmd.String("name"), queue: cmd.String("queue")}
+	opts := submitOptions{name: cmd.String("name"), queue: cmd.String("queue"), task: task}
 	if opts.queue == "" {
 		opts.queue = cfg.firstQueue
 	}

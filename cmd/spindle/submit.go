@@ -25,15 +25,36 @@ const (
 	masterVCores   = 1
 	masterMemory   = 512 * size.MiB
 	executorVCores = 1
-	executorMemory = 1 * size.GiB
 )
 
 // submitOptions are the flags of submit that run shares.
 type submitOptions struct {
 	name      string // application name; the job's own name if empty
 	queue     string
-	placement string // the job's placement policy; "" keeps the cluster's
-	detach    bool   // return once submitted
+	placement string          // the job's placement policy; "" keeps the cluster's
+	detach    bool            // return once submitted
+	task      proto.Resources // each executor container (its tasks' grant)
+}
+
+// taskFlags size the executor containers that run a job's tasks.
+func taskFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "task-memory", Value: "1GiB", Usage: "memory `SIZE` of each task container; tasks spill to disk to stay within it"},
+		&cli.IntFlag{Name: "task-vcores", Value: executorVCores, Usage: "vcores of each task container"},
+	}
+}
+
+// taskResources reads the task flags.
+func taskResources(cmd *cli.Command) (proto.Resources, error) {
+	mem, err := size.Parse(cmd.String("task-memory"))
+	if err != nil || mem <= 0 {
+		return proto.Resources{}, usagef("bad --task-memory %q: want a size like 256MiB", cmd.String("task-memory"))
+	}
+	vc := int(cmd.Int("task-vcores"))
+	if vc <= 0 {
+		return proto.Resources{}, usagef("bad --task-vcores %d: want 1 or more", vc)
+	}
+	return proto.Resources{VCores: vc, MemoryBytes: mem}, nil
 }
 
 func submitCommand() *cli.Command {
@@ -41,13 +62,13 @@ func submitCommand() *cli.Command {
 		Name:      "submit",
 		Usage:     "submit a job to a cluster and wait for it",
 		ArgsUsage: "PACKAGE|BINARY [-- JOB-ARGS...]",
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			coordinatorFlag(),
 			&cli.StringFlag{Name: "queue", Value: "default", Usage: "scheduler queue"},
 			placementFlag("this job's placement policy, instead of the cluster's: "),
 			&cli.StringFlag{Name: "name", Usage: "application name (default: the job's name)"},
 			&cli.BoolFlag{Name: "detach", Usage: "print the application ID and return without waiting"},
-		},
+		}, taskFlags()...),
 		Action: submitAction,
 	}
 }
@@ -59,6 +80,10 @@ func submitAction(ctx context.Context, cmd *cli.Command) error {
 	}
 	if p := cmd.String("placement"); !placement.Valid(p) {
 		return usagef("bad --placement %q (want %s)", p, strings.Join(placement.Names, ", "))
+	}
+	task, err := taskResources(cmd)
+	if err != nil {
+		return err
 	}
 	c, err := dial(ctx, cmd)
 	if err != nil {
@@ -74,7 +99,7 @@ func submitAction(ctx context.Context, cmd *cli.Command) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	opts := submitOptions{name: cmd.String("name"), queue: cmd.String("queue"), detach: cmd.Bool("detach"),
-		placement: cmd.String("placement")}
+		placement: cmd.String("placement"), task: task}
 	res, err := submitJob(ctx, c, j, opts, stdout, stderr)
 	if errors.Is(err, context.Canceled) && res.app.ID != "" {
 		fmt.Fprintf(stderr, "application %s is still running; stop it with: spindle kill %s\n", res.app.ID, res.app.ID)
@@ -142,7 +167,7 @@ func submitRequest(j *job, opts submitOptions, hash string) proto.SubmitRequest 
 		Args:       j.args,
 		WorkDir:    wd,
 		Master:     proto.Resources{VCores: masterVCores, MemoryBytes: masterMemory},
-		Executor:   proto.Resources{VCores: executorVCores, MemoryBytes: executorMemory},
+		Executor:   opts.task,
 	}
 }
 

@@ -160,6 +160,16 @@ func (s *State) ContainerExited(now time.Time, ex proto.ContainerExit) Effects {
 	return eff
 }
 
+// Launched records the OS process ID of a container its worker started.
+func (s *State) Launched(containerID string, pid int) Effects {
+	var eff Effects
+	if a, c := s.findContainer(containerID); c != nil && !a.restored {
+		c.PID = pid
+		eff.persist(a)
+	}
+	return eff
+}
+
 // lateExit records the exit of a container that was already killed or
 // lost; a clean exit counts as EXITED.
 func lateExit(c *proto.Container, ex proto.ContainerExit) {

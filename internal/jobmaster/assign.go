@@ -100,7 +100,7 @@ func (s *State) start(now time.Time, t *task, containerID, workerID string) *pro
 	s.byID[id] = len(s.attempts)
 	s.owner[id] = t
 	s.attempts = append(s.attempts, proto.Attempt{
-		Task: t.name(), Attempt: t.attempts, ContainerID: containerID, WorkerID: workerID, State: proto.AttemptRunning,
+		Task: t.name(), ID: id, Attempt: t.attempts, ContainerID: containerID, WorkerID: workerID, State: proto.AttemptRunning,
 	})
 	return s.spec(t, id)
 }

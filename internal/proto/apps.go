@@ -131,6 +131,7 @@ type Container struct {
 	State     string    `json:"state"` // RUNNING, EXITED, LOST, KILLED
 	ExitCode  int       `json:"exit_code"`
 	Error     string    `json:"error,omitempty"` // launch failure, signal, or why it was lost
+	PID       int       `json:"pid,omitempty"`   // OS process ID on its worker, once launched
 }
 
 // Container states.
@@ -161,6 +162,7 @@ type Stage struct {
 // Attempt is one attempt of one task.
 type Attempt struct {
 	Task        string `json:"task"` // "s<stage>-t<index>"
+	ID          string `json:"id"`   // the attempt ID, as in its executor's log
 	Attempt     int    `json:"attempt"`
 	ContainerID string `json:"container_id"`
 	WorkerID    string `json:"worker_id"`

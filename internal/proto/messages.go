@@ -68,6 +68,12 @@ type LaunchRequest struct {
 	Spec ContainerSpec `json:"spec"`
 }
 
+// LaunchReply answers a LaunchRequest once the container's process runs.
+type LaunchReply struct {
+	Error string `json:"error,omitempty"`
+	PID   int    `json:"pid,omitempty"` // the container's OS process ID on its worker
+}
+
 // StopRequest asks a worker to stop containers: all of AppID's when
 // ContainerID is empty.
 type StopRequest struct {
