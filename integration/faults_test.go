@@ -196,6 +196,12 @@ func TestKillWorkerDuringMap(t *testing.T) {
 			t.Errorf("task %s committed on the killed worker", x.Task)
 		}
 	}
+	// The worker comes back with the same data directory and rejoins.
+	i := workerIndex(t, a.WorkerID)
+	c.workers[i] = c.startWorker(t, i, "-restarted")
+	c.waitFor(t, 20*time.Second, a.WorkerID+" to rejoin", func() bool {
+		return slices.Contains(c.nodes(t, proto.NodeRunning), a.WorkerID)
+	})
 }
 
 func TestKillWorkerDuringReduce(t *testing.T) {

@@ -119,14 +119,20 @@ func startCluster(t *testing.T, n int) *cluster {
 		return spindle(t, 10*time.Second, "nodes", "--coordinator", c.url).code == 0
 	})
 	for i := range n {
-		w := c.start(t, fmt.Sprintf("worker-%d", i), "worker", "--coordinator", c.url, "--id", fmt.Sprintf("worker-%d", i),
-			"--data-dir", filepath.Join(c.dir, fmt.Sprintf("worker-%d", i)), "--vcores", "2", "--memory", "4GiB")
-		c.workers = append(c.workers, w)
+		c.workers = append(c.workers, c.startWorker(t, i, ""))
 	}
 	c.waitFor(t, 20*time.Second, fmt.Sprintf("%d running workers", n), func() bool {
 		return len(c.nodes(t, proto.NodeRunning)) == n
 	})
 	return c
+}
+
+// startWorker starts worker i (ID worker-i, data in c.dir/worker-i); a
+// restart passes a suffix for its log's name.
+func (c *cluster) startWorker(t *testing.T, i int, logSuffix string) *exec.Cmd {
+	id := fmt.Sprintf("worker-%d", i)
+	return c.start(t, id+logSuffix, "worker", "--coordinator", c.url, "--id", id,
+		"--data-dir", filepath.Join(c.dir, id), "--vcores", "2", "--memory", "4GiB")
 }
 
 // start launches one long-running spindle process, logging to a file that
