@@ -183,14 +183,21 @@ func containerPID(t *testing.T, containerID string) int {
 	return 0
 }
 
-func TestKillWorkerDuringMap(t *testing.T) {
+// killWorkerDuring runs the slow job on three workers, SIGKILLs a worker
+// (not the job master's) while it runs a task of the stage, and returns
+// the attempt it killed and the application's final record.
+func killWorkerDuring(t *testing.T, stage, mapSleep, reduceSleep string) (*cluster, proto.Attempt, proto.App) {
 	c := startCluster(t, 3)
-	app, out := slowJob(t, c, "3ms", "0s")
-	a := c.runningAttempt(t, app, "s0")
+	app, out := slowJob(t, c, mapSleep, reduceSleep)
+	a := c.runningAttempt(t, app, stage)
 	killed := time.Now()
 	c.signalWorker(t, a.WorkerID, syscall.SIGKILL)
 	t.Logf("SIGKILL of %s to %s running again: %v", a.WorkerID, a.Task, c.rerun(t, app, a, killed).Round(10*time.Millisecond))
-	st := c.finish(t, app, out)
+	return c, a, c.finish(t, app, out)
+}
+
+func TestKillWorkerDuringMap(t *testing.T) {
+	c, a, st := killWorkerDuring(t, "s0", "3ms", "0s")
 	for _, x := range st.Tasks {
 		if x.State == proto.AttemptSucceeded && x.WorkerID == a.WorkerID && x.Task == a.Task {
 			t.Errorf("task %s committed on the killed worker", x.Task)
@@ -205,13 +212,7 @@ func TestKillWorkerDuringMap(t *testing.T) {
 }
 
 func TestKillWorkerDuringReduce(t *testing.T) {
-	c := startCluster(t, 3)
-	app, out := slowJob(t, c, "0s", "2ms")
-	a := c.runningAttempt(t, app, "s1")
-	killed := time.Now()
-	c.signalWorker(t, a.WorkerID, syscall.SIGKILL)
-	t.Logf("SIGKILL of %s to %s running again: %v", a.WorkerID, a.Task, c.rerun(t, app, a, killed).Round(10*time.Millisecond))
-	st := c.finish(t, app, out)
+	_, _, st := killWorkerDuring(t, "s1", "0s", "2ms")
 	for _, x := range st.Tasks {
 		if strings.HasPrefix(x.Task, "s0-") && x.Attempt > 1 {
 			t.Errorf("map task %s ran again (attempt %d) after a reduce-time loss; its output was durable", x.Task, x.Attempt)

@@ -13,29 +13,14 @@ import (
 )
 
 func logsCommand() *cli.Command {
-	return &cli.Command{
-		Name:      "logs",
-		Usage:     "print the output of an application's containers, or of one task's attempts",
-		ArgsUsage: "APP",
-		Flags: []cli.Flag{coordinatorFlag(), jsonFlag(),
-			&cli.StringFlag{Name: "task", Usage: "only the attempts of this task (as in status, e.g. s0-t3)"}},
-		Action: func(ctx context.Context, cmd *cli.Command) error {
-			pos, err := args(cmd, "APP")
-			if err != nil {
-				return err
-			}
-			c, err := dial(ctx, cmd)
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			out := output{w: cmd.Root().Writer, errw: cmd.Root().ErrWriter, json: cmd.Bool("json")}
-			if task := cmd.String("task"); task != "" {
+	return queryCommand("logs", "print the output of an application's containers, or of one task's attempts", []string{"APP"},
+		func(ctx context.Context, c *client.Client, pos []string, out output) error {
+			if task := out.cmd.String("task"); task != "" {
 				return taskLogs(ctx, c, pos[0], task, out)
 			}
 			return appLogs(ctx, c, pos[0], out)
 		},
-	}
+		&cli.StringFlag{Name: "task", Usage: "only the attempts of this task (as in status, e.g. s0-t3)"})
 }
 
 // appLogs prints every container's output. Workers that do not answer

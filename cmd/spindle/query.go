@@ -12,7 +12,7 @@ import (
 
 // queryCommand builds a command that dials the coordinator and runs fn
 // with the positional arguments named by argNames.
-func queryCommand(name, usage string, argNames []string, fn func(context.Context, *client.Client, []string, output) error) *cli.Command {
+func queryCommand(name, usage string, argNames []string, fn func(context.Context, *client.Client, []string, output) error, flags ...cli.Flag) *cli.Command {
 	argsUsage := ""
 	for _, a := range argNames {
 		argsUsage += a + " "
@@ -21,7 +21,7 @@ func queryCommand(name, usage string, argNames []string, fn func(context.Context
 		Name:      name,
 		Usage:     usage,
 		ArgsUsage: argsUsage,
-		Flags:     []cli.Flag{coordinatorFlag(), jsonFlag()},
+		Flags:     append([]cli.Flag{coordinatorFlag(), jsonFlag()}, flags...),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			pos, err := args(cmd, argNames...)
 			if err != nil {
@@ -32,7 +32,7 @@ func queryCommand(name, usage string, argNames []string, fn func(context.Context
 				return err
 			}
 			defer c.Close()
-			out := output{w: cmd.Root().Writer, errw: cmd.Root().ErrWriter, json: cmd.Bool("json")}
+			out := output{w: cmd.Root().Writer, errw: cmd.Root().ErrWriter, json: cmd.Bool("json"), cmd: cmd}
 			return fn(ctx, c, pos, out)
 		},
 	}
@@ -42,6 +42,7 @@ func queryCommand(name, usage string, argNames []string, fn func(context.Context
 type output struct {
 	w, errw io.Writer
 	json    bool
+	cmd     *cli.Command // for the command's own flags
 }
 
 func appsCommand() *cli.Command {
