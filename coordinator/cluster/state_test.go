@@ -416,3 +416,22 @@ func nodeState(s *State, id string) string {
 	}
 	return ""
 }
+
+// A gang of executors through Allocate is granted all at once or not at
+// all: it holds nothing while it waits for room.
+func TestGangAllocate(t *testing.T) {
+	s := New(t0, 3*time.Second)
+	mustRegister(t, s, "w1", 4)
+	id, _ := mustSubmit(t, s) // the job master takes one vcore of w1
+	_, eff := s.Allocate(t0, proto.AllocateRequest{AppID: id, Count: 5, Gang: true})
+	if n := len(eff.Launch); n != 0 {
+		t.Fatalf("gang of 5 on 3 free vcores: %d launched, want none", n)
+	}
+	if used := s.Nodes()[0].Used.VCores; used != 1 {
+		t.Errorf("while the gang waits, %d vcores used, want only the job master's", used)
+	}
+	eff = mustRegister(t, s, "w2", 4)
+	if n := len(eff.Launch); n != 5 {
+		t.Errorf("with room for the gang: %d launched, want all 5 at once", n)
+	}
+}
