@@ -76,6 +76,18 @@ func TestWordCountOnCluster(t *testing.T) {
 			t.Errorf("container %s has no pid in status", ctr.ID)
 		}
 	}
+
+	// A worker that is gone still has its containers' logs: they were
+	// collected into the cluster when the containers exited.
+	gone := st.Containers[0].WorkerID
+	c.workers[workerIndex(t, gone)].Process.Kill()
+	c.waitFor(t, 20*time.Second, gone+" to be lost", func() bool {
+		return slices.Contains(c.nodes(t, proto.NodeLost), gone)
+	})
+	after := spindle(t, 30*time.Second, "logs", app, "--coordinator", c.url)
+	if after.code != 0 || !strings.Contains(after.stdout, st.Containers[0].ID) {
+		t.Errorf("logs after %s died: exit %d, %s's log missing\n%s", gone, after.code, st.Containers[0].ID, after.stderr)
+	}
 }
 
 func TestRunThrowawayCluster(t *testing.T) {

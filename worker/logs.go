@@ -34,19 +34,29 @@ func readLogs(dir, workerID, appID string, limit int64) ([]proto.ContainerLog, e
 	sort.Slice(entries, func(i, j int) bool { return entries[i].Name() < entries[j].Name() })
 	logs := []proto.ContainerLog{}
 	for _, e := range entries {
-		if !e.IsDir() {
-			continue
+		if e.IsDir() {
+			logs = append(logs, containerLog(filepath.Join(dir, appID, e.Name()), workerID, e.Name(), limit))
 		}
-		cdir := filepath.Join(dir, appID, e.Name())
-		logs = append(logs, proto.ContainerLog{
-			ContainerID: e.Name(),
-			WorkerID:    workerID,
-			Role:        readRole(cdir),
-			Stdout:      tail(filepath.Join(cdir, "stdout"), limit),
-			Stderr:      tail(filepath.Join(cdir, "stderr"), limit),
-		})
 	}
 	return logs, nil
+}
+
+// readContainerLog returns the log of one container of appID under dir.
+func readContainerLog(dir, workerID, appID, containerID string, limit int64) (proto.ContainerLog, error) {
+	if !validID.MatchString(appID) || !validID.MatchString(containerID) {
+		return proto.ContainerLog{}, fmt.Errorf("worker: bad app or container ID %q/%q", appID, containerID)
+	}
+	return containerLog(filepath.Join(dir, appID, containerID), workerID, containerID, limit), nil
+}
+
+func containerLog(cdir, workerID, containerID string, limit int64) proto.ContainerLog {
+	return proto.ContainerLog{
+		ContainerID: containerID,
+		WorkerID:    workerID,
+		Role:        readRole(cdir),
+		Stdout:      tail(filepath.Join(cdir, "stdout"), limit),
+		Stderr:      tail(filepath.Join(cdir, "stderr"), limit),
+	}
 }
 
 // readRole returns the role in a container's spec.json, "" if unreadable.

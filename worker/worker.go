@@ -36,6 +36,7 @@ type worker struct {
 	procs *procs
 	cache *cache
 	host  string
+	js    jetstream.JetStream
 }
 
 // Run registers with the coordinator at cfg.NATSURL and serves container
@@ -78,7 +79,7 @@ func newWorker(ctx context.Context, cfg Config, nc *nats.Conn) (*worker, error) 
 		return nil, fmt.Errorf("worker: jetstream: %w", err)
 	}
 	host, _ := os.Hostname()
-	w := &worker{ctx: ctx, cfg: cfg, log: cfg.Logger, nc: nc, host: host}
+	w := &worker{ctx: ctx, cfg: cfg, log: cfg.Logger, nc: nc, host: host, js: js}
 	w.cache = &cache{dir: filepath.Join(cfg.DataDir, "cache"), src: objectFetcher{js: js}}
 	env := append(os.Environ(), proto.EnvNATSURL+"="+cfg.NATSURL)
 	w.procs = newProcs(filepath.Join(cfg.DataDir, "containers"), env, w.publishExit)
@@ -164,4 +165,28 @@ func (w *worker) publishExit(ex proto.ContainerExit) {
 	if err := w.nc.Publish(proto.SubjExit, data); err != nil {
 		w.log.Error("publish exit", "container", ex.ContainerID, "err", err)
 	}
+	if err := w.collectLogs(ex); err != nil {
+		w.log.Warn("collect logs", "container", ex.ContainerID, "err", err)
+	}
+}
+
+// collectLogs copies an exited container's logs to the cluster's logs
+// bucket, so that spindle logs finds them even once this worker is gone.
+func (w *worker) collectLogs(ex proto.ContainerExit) error {
+	log, err := readContainerLog(w.procs.dir, w.cfg.WorkerID, ex.AppID, ex.ContainerID, maxStream)
+	if err != nil {
+		return err
+	}
+	data, err := json.Marshal(log)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	obs, err := w.js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{Bucket: proto.LogsBucket, Storage: jetstream.FileStorage})
+	if err != nil {
+		return err
+	}
+	_, err = obs.PutBytes(ctx, proto.LogName(ex.AppID, ex.ContainerID), data)
+	return err
 }

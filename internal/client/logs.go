@@ -2,20 +2,24 @@ package client
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
 	"sort"
 	"sync"
 
+	"github.com/nats-io/nats.go/jetstream"
+
 	"spindle/internal/proto"
 )
 
 // Logs returns the captured output of an application's containers,
 // sorted by container ID. It asks every worker that ran a container or a
-// task attempt of the application (as Status reports them). Workers that
-// do not answer are named in the returned error, joined; the logs of the
-// others are returned all the same.
+// task attempt of the application (as Status reports them). For a worker
+// that does not answer (a lost one), it takes the logs its containers left
+// in the cluster's logs bucket when they exited; workers whose logs are
+// missing all the same are named in the returned error, joined.
 func (c *Client) Logs(ctx context.Context, appID string) ([]proto.ContainerLog, error) {
 	app, err := c.Status(ctx, appID)
 	if err != nil {
@@ -35,9 +39,45 @@ func (c *Client) Logs(ctx context.Context, appID string) ([]proto.ContainerLog, 
 		})
 	}
 	wg.Wait()
+	for i, w := range workers {
+		if errs[i] != nil {
+			logs[i], errs[i] = c.collectedLogs(ctx, app, w, errs[i])
+		}
+	}
 	all := slices.Concat(logs...)
 	sort.SliceStable(all, func(i, j int) bool { return all[i].ContainerID < all[j].ContainerID })
 	return all, errors.Join(errs...)
+}
+
+// collectedLogs returns the logs that worker's containers of app left in
+// the logs bucket; cause stays the error if some container's are missing.
+func (c *Client) collectedLogs(ctx context.Context, app proto.App, worker string, cause error) ([]proto.ContainerLog, error) {
+	js, err := jetstream.New(c.nc)
+	if err != nil {
+		return nil, cause
+	}
+	obs, err := js.ObjectStore(ctx, proto.LogsBucket)
+	if err != nil {
+		return nil, cause
+	}
+	var out []proto.ContainerLog
+	missing := false
+	for _, ct := range app.Containers {
+		if ct.WorkerID != worker {
+			continue
+		}
+		data, err := obs.GetBytes(ctx, proto.LogName(app.ID, ct.ID))
+		var l proto.ContainerLog
+		if err != nil || json.Unmarshal(data, &l) != nil {
+			missing = true
+			continue
+		}
+		out = append(out, l)
+	}
+	if missing {
+		return out, cause
+	}
+	return out, nil
 }
 
 // appWorkers returns the sorted IDs of the workers an application ran on.

@@ -32,6 +32,13 @@ func CheckpointName(appID string, stage, index int) string {
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
+// LogsBucket is the object store bucket where workers keep the logs of
+// exited containers, named by LogName, so that they outlive the worker.
+const LogsBucket = "spindle-logs"
+
+// LogName names a container's collected logs (a JSON ContainerLog).
+func LogName(appID, containerID string) string { return appID + "." + containerID }
+
 // JobsBucket is the KV bucket where job masters keep their progress, by
 // application ID, for the next job master attempt.
 const JobsBucket = "spindle-jobs"
