@@ -87,12 +87,18 @@ func fanout[T any](nexts []any) any {
 	}
 }
 
-// ErrUsage marks an error in the job's arguments; Main exits with code 2.
-var ErrUsage = errors.New("usage")
+// ErrUsage marks an error in the job's arguments (errors.Is); Main exits
+// with code 2.
+var ErrUsage = errors.New("sdk: bad job arguments")
 
 // Usagef returns an error for bad job arguments, such as a missing flag.
 // A build function returns it to have the job refused at submit time with
 // the message and exit code 2.
 func Usagef(format string, args ...any) error {
-	return fmt.Errorf("%w: "+format, append([]any{ErrUsage}, args...)...)
+	return usageError(fmt.Sprintf(format, args...))
 }
+
+type usageError string
+
+func (e usageError) Error() string        { return string(e) }
+func (e usageError) Is(target error) bool { return target == ErrUsage }

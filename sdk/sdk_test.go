@@ -2,6 +2,7 @@ package sdk
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -166,6 +167,13 @@ func TestBuildErrors(t *testing.T) {
 	WriteText(other, "w", lines, "out")
 	if other.err == nil {
 		t.Errorf("dataset of another pipeline accepted")
+	}
+}
+
+func TestUsagef(t *testing.T) {
+	err := Usagef("--input is required (got %d)", 0)
+	if !errors.Is(err, ErrUsage) || err.Error() != "--input is required (got 0)" {
+		t.Errorf("Usagef: %q, Is(ErrUsage) = %v", err, errors.Is(err, ErrUsage))
 	}
 }
 
