@@ -127,3 +127,23 @@ func processesUnder(t *testing.T, dir string) []string {
 	}
 	return pids
 }
+
+// A job that builds a different pipeline in its executors than in its job
+// master fails with a fingerprint error, not with wrong output.
+func TestFingerprintMismatchFailsJob(t *testing.T) {
+	bin := filepath.Join(filepath.Dir(spindleBin), "mismatch")
+	if out, err := exec.Command("go", "build", "-o", bin, "./testdata/jobs/mismatch").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	c := startCluster(t, 1)
+	out := filepath.Join(t.TempDir(), "out")
+	r := spindle(t, 2*time.Minute, "submit", "--coordinator", c.url, bin, "--",
+		"--input", "../testdata/wordcount/unicode.txt", "--output", out)
+	if r.code != 1 {
+		t.Fatalf("exit %d, want 1; stderr: %s", r.code, r.stderr)
+	}
+	st := c.status(t, strings.SplitN(r.stdout, "\n", 2)[0])
+	if !strings.Contains(st.Diagnostics, "fingerprint mismatch") {
+		t.Errorf("diagnostics %q do not name the fingerprint mismatch", st.Diagnostics)
+	}
+}

@@ -71,6 +71,7 @@ func (j *job) runTask(ctx context.Context, spec *proto.TaskSpec, env *executor.E
 
 func (j *job) run(tc *taskCtx) error {
 	if tc.spec.Fingerprint != j.plan.Fingerprint {
+		tc.res.Fatal = true
 		return j.p.g.CheckFingerprint(tc.spec.Fingerprint)
 	}
 	if tc.spec.Stage < 0 || tc.spec.Stage >= len(j.plan.Stages) {

@@ -45,6 +45,9 @@ func (s *State) complete(now time.Time, res proto.TaskResult, lost bool) Outcome
 	rec.Counters = res.Counters
 	if res.Error != "" {
 		rec.State, rec.Error = proto.AttemptFailed, res.Error
+		if res.Fatal {
+			s.Fail(fmt.Sprintf("task %s: %s", t.name(), res.Error))
+		}
 		s.failed(now, t, a, res.Error, !lost, !s.draining[a.container])
 		return Outcome{}
 	}

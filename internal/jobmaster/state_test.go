@@ -270,3 +270,12 @@ func TestPreemptionDoesNotCount(t *testing.T) {
 		t.Errorf("job failed after preemptions only: %s", f)
 	}
 }
+
+func TestFatalErrorFailsAtOnce(t *testing.T) {
+	s := wordCount(t, 2, noSpec())
+	a := s.Assign(t0, "c1", "w1")
+	s.Complete(t0, proto.TaskResult{AttemptID: a.AttemptID, Error: "fingerprint mismatch", Fatal: true})
+	if f := s.Failure(); !strings.Contains(f, "s0-t0") || !strings.Contains(f, "fingerprint mismatch") {
+		t.Errorf("Failure() = %q, want the job failed on the first fatal error", f)
+	}
+}

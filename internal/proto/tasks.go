@@ -75,6 +75,9 @@ type ShuffleOutput struct {
 type TaskResult struct {
 	AttemptID string `json:"attempt_id"`
 	Error     string `json:"error,omitempty"`
+	// Fatal marks an error no retry can mend (the executor built another
+	// pipeline than the job master): the job fails at once.
+	Fatal bool `json:"fatal,omitempty"`
 	// Staged lists files the attempt wrote under a staging name, for the
 	// job master to commit.
 	Staged []StagedFile `json:"staged,omitempty"`
