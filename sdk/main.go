@@ -134,6 +134,10 @@ func (j *job) serve(role string) int {
 		err = executor.Run(ctx, executor.Config{NC: nc, AppID: appID, ContainerID: cid, WorkerID: wid,
 			LocalDir: localDir(cid), MemoryBytes: grant, Logger: log}, j.runTask)
 	}
+	if err != nil && ctx.Err() != nil {
+		log.Info("stopped by a signal")
+		return 128 + int(syscall.SIGTERM) // as a shell reports it; not a clean exit, so a lost executor is replaced
+	}
 	if err != nil {
 		log.Error("exiting", "err", err)
 		return 1

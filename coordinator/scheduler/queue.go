@@ -140,7 +140,7 @@ func (s *Scheduler) limitsAllow(a *app, role Role, r proto.Resources, n int) boo
 		}
 	}
 	q := a.q
-	if u := q.users[a.spec.User]; u != (proto.Resources{}) &&
+	if u := q.users[a.spec.User]; u != (proto.Resources{}) && !a.firstExecutor(role) &&
 		share(u.Add(need), total) > q.conf.AbsMax*q.conf.UserLimit/100+eps {
 		return false
 	}
@@ -152,3 +152,19 @@ func (s *Scheduler) limitsAllow(a *app, role Role, r proto.Resources, n int) boo
 }
 
 const eps = 1e-9
+
+// firstExecutor reports whether a role-Executor container would be the
+// application's first one besides its job master. The user limit never
+// refuses it: like YARN's floor of one container, it keeps a user whose
+// job master alone reaches the limit from waiting forever.
+func (a *app) firstExecutor(role Role) bool {
+	if role != Executor {
+		return false
+	}
+	for _, r := range a.running {
+		if r.role == Executor {
+			return false
+		}
+	}
+	return true
+}

@@ -140,3 +140,34 @@ func TestAskAfterDeferredAndCancelled(t *testing.T) {
 		t.Errorf("after cancel and a new ask: %d grants, want 1", len(got))
 	}
 }
+
+// A user whose job master alone reaches the user limit still gets one
+// executor: without it the job could never make progress.
+func TestUserLimitLetsFirstExecutorThrough(t *testing.T) {
+	const conf = `
+queues:
+  - name: prod
+    capacity: 70
+  - name: dev
+    capacity: 30
+    max-capacity: 50
+    user-limit: 50
+`
+	s := newSched(t, Config{Queues: mustQueues(t, conf)}, 2, 2) // 4 vcores: dev's user limit is one vcore
+	mustApp(t, s, "a", "dev", "u")
+	mustAsk(t, s, Request{App: "a", Role: Master, Res: res(1, 4), Count: 1})
+	mustAsk(t, s, Request{App: "a", Res: res(1, 4), Count: 4})
+	got := s.Schedule(t0).Grants
+	var masters, executors int
+	for _, g := range got {
+		if g.Role == Master {
+			masters++
+		} else {
+			executors++
+		}
+	}
+	if masters != 1 || executors != 1 {
+		t.Errorf("granted %d job masters and %d executors, want 1 and exactly 1 (the floor, not more)", masters, executors)
+	}
+	checkInvariants(t, s)
+}

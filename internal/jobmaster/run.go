@@ -37,7 +37,10 @@ const (
 var ErrJobFailed = errors.New("job failed")
 
 // Run runs the job to its end and reports the outcome to the coordinator.
-// It returns nil when the job finished and its output is committed.
+// It returns nil when the job finished and its output is committed. When
+// ctx ends first (the application was killed, or the worker is shutting
+// down) it reports nothing: the coordinator decides, and a next job master
+// attempt may resume from the progress kept so far.
 func Run(ctx context.Context, cfg Config) error {
 	m, err := start(ctx, cfg)
 	if err == nil {
@@ -46,21 +49,27 @@ func Run(ctx context.Context, cfg Config) error {
 	if err == nil {
 		err = m.commitJob()
 	}
-	final := proto.AppReport{AppID: cfg.AppID, Final: proto.StateFinished}
+	if m != nil {
+		m.dismiss()
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	final := proto.AppReport{AppID: cfg.AppID}
 	if m != nil {
 		final = m.state.Report()
-		final.Final = proto.StateFinished
 	}
+	final.Final = proto.StateFinished
 	if err != nil {
 		final.Final, final.Diagnostics = proto.StateFailed, err.Error()
 	}
-	if rerr := request(context.WithoutCancel(ctx), cfg.NC, proto.SubjReport, final, &proto.Ack{}); rerr != nil {
+	if m != nil {
+		m.cleanup()
+	}
+	if rerr := request(ctx, cfg.NC, proto.SubjReport, final, &proto.Ack{}); rerr != nil {
 		cfg.Logger.Error("final report not delivered", "err", rerr)
 	} else if m != nil {
-		m.rec.forget(context.WithoutCancel(ctx))
-	}
-	if m != nil {
-		m.release()
+		m.rec.forget(ctx)
 	}
 	return err
 }
@@ -136,7 +145,7 @@ func start(ctx context.Context, cfg Config) (*master, error) {
 	} {
 		sub, err := cfg.NC.ChanSubscribe(subj, ch)
 		if err != nil {
-			m.release()
+			m.dismiss()
 			return nil, err
 		}
 		m.subs = append(m.subs, sub)
@@ -144,7 +153,7 @@ func start(ctx context.Context, cfg Config) (*master, error) {
 	want := min(m.state.MaxParallelism(), par)
 	cfg.Logger.Info("job planned", "stages", len(plan.Stages), "executors", want, "parallelism", par)
 	if err := request(ctx, cfg.NC, proto.SubjAllocate, proto.AllocateRequest{AppID: cfg.AppID, Count: want}, &alloc); err != nil {
-		m.release()
+		m.dismiss()
 		return nil, fmt.Errorf("request executors: %w", err)
 	}
 	return m, nil
@@ -331,8 +340,10 @@ func (m *master) commitJob() error {
 	return nil
 }
 
-// release tells executors to exit and gives their containers back.
-func (m *master) release() {
+// dismiss tells the executors waiting for work to exit, before the final
+// report ends the application and their containers are stopped, and stops
+// listening.
+func (m *master) dismiss() {
 	for _, h := range m.waiting {
 		respond(h.msg, proto.NextReply{Exit: true})
 	}
@@ -340,11 +351,17 @@ func (m *master) release() {
 	for _, s := range m.subs {
 		s.Unsubscribe()
 	}
+	m.subs = nil
+}
+
+// cleanup gives the executor containers back and deletes the tasks'
+// checkpoints: the job has its verdict.
+func (m *master) cleanup() {
+	var ack proto.AllocateReply
+	request(context.Background(), m.cfg.NC, proto.SubjAllocate, proto.AllocateRequest{AppID: m.cfg.AppID, Count: 0}, &ack)
 	if err := checkpoint.Delete(context.Background(), m.ckpts, m.cfg.AppID); err != nil {
 		m.cfg.Logger.Warn("delete checkpoints", "err", err)
 	}
-	var ack proto.AllocateReply
-	request(context.Background(), m.cfg.NC, proto.SubjAllocate, proto.AllocateRequest{AppID: m.cfg.AppID, Count: 0}, &ack)
 }
 
 func removeAll(files []proto.StagedFile) {
