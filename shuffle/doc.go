@@ -3,9 +3,10 @@
 //
 // Each application has one stream (proto.ShuffleStream) with a subject per
 // shuffle and partition. A Writer publishes a producer attempt's batches,
-// each a self-contained Arrow IPC stream under the server's max payload,
-// with a CRC-32C and the attempt ID in headers, then an end marker per
-// partition. Publishing is asynchronous with a bounded number of
+// each a self-contained Arrow IPC stream of about 256 KiB (cut into chunks
+// when a single huge value makes it larger than the server's max
+// payload), with a CRC-32C, a sequence number and the attempt ID in
+// headers, then an end marker per partition. Publishing is asynchronous with a bounded number of
 // unacknowledged messages, so a producer runs no further ahead of the
 // server than that window: that is the flow control, and nothing is
 // dropped, because JetStream stores every batch on disk before acking it.

@@ -30,7 +30,8 @@ func Read(ctx context.Context, js jetstream.JetStream, appID string, shuffle, p 
 	if err != nil {
 		return fmt.Errorf("shuffle: read %s: %w", subj, err)
 	}
-	r := &partReader{want: make(map[string]int, len(producers)), got: make(map[string]int), prefix: make(map[string]int)}
+	r := &partReader{want: make(map[string]int, len(producers)), got: make(map[string]int), prefix: make(map[string]int),
+		chunks: make(map[string][]byte)}
 	for _, a := range producers {
 		r.want[a] = -1
 	}
@@ -62,9 +63,10 @@ func Read(ctx context.Context, js jetstream.JetStream, appID string, shuffle, p 
 
 // partReader tracks one partition's replay.
 type partReader struct {
-	want   map[string]int // committed attempt → batches it announced (-1 until its end marker)
-	got    map[string]int // committed or prefix attempt → batches kept
-	prefix map[string]int // prefix attempt → batches to keep
+	chunks map[string][]byte // attempt → pieces of a chunked batch so far
+	want   map[string]int    // committed attempt → batches it announced (-1 until its end marker)
+	got    map[string]int    // committed or prefix attempt → batches kept
+	prefix map[string]int    // prefix attempt → batches to keep
 	ended  int
 }
 
@@ -94,9 +96,22 @@ func (r *partReader) handle(msg jetstream.Msg, fn func(arrow.RecordBatch) error)
 	return r.batch(attempt, msg, fn)
 }
 
-// batch verifies and decodes one batch of attempt.
+// batch verifies and decodes one batch of attempt, once all its chunks
+// arrived.
 func (r *partReader) batch(attempt string, msg jetstream.Msg, fn func(arrow.RecordBatch) error) error {
 	data := msg.Data()
+	if c := msg.Headers().Get(hdrChunk); c != "" {
+		var i, n int
+		if _, err := fmt.Sscanf(c, "%d/%d", &i, &n); err != nil || i < 1 || i > n {
+			return fmt.Errorf("bad chunk header %q from %s", c, attempt)
+		}
+		r.chunks[attempt] = append(r.chunks[attempt], data...)
+		if i < n {
+			return nil
+		}
+		data = r.chunks[attempt]
+		delete(r.chunks, attempt)
+	}
 	sum, err := strconv.ParseUint(msg.Headers().Get(hdrSum), 10, 32)
 	if err != nil || uint32(sum) != crc32.Checksum(data, castagnoli) {
 		return fmt.Errorf("%w: batch %d from %s", ErrChecksum, r.got[attempt]+1, attempt)

@@ -26,6 +26,7 @@ func batch(vals ...int64) arrow.RecordBatch {
 }
 
 func setup(t *testing.T) (context.Context, jetstream.JetStream, *nats.Conn) {
+	t.Helper()
 	nc := natstest.Start(t)
 	js, err := jetstream.New(nc, jetstream.WithPublishAsyncMaxPending(MaxPending))
 	if err != nil {
@@ -174,5 +175,29 @@ func TestPrefixFromCheckpoint(t *testing.T) {
 	}
 	if _, err := readWith(ctx, js, 0, []proto.PartPrefix{{Attempt: "m0-a1", Count: 5}}, "m0-a2"); !errors.Is(err, ErrMissing) {
 		t.Errorf("prefix longer than what was published: err = %v, want ErrMissing", err)
+	}
+}
+
+// A batch larger than the server's max payload travels in chunks and
+// comes back whole.
+func TestBatchLargerThanMaxPayload(t *testing.T) {
+	ctx, js, nc := setup(t)
+	big := make([]int64, 3*nc.MaxPayload()/8) // about 3 MiB of int64s
+	for i := range big {
+		big[i] = int64(i)
+	}
+	w := NewWriter(js, "app1", 7, 1, "m0-a1")
+	if err := w.Write(ctx, 0, batch(big...)); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Write(ctx, 0, batch(-1)); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got, err := readAll(ctx, js, 0, "m0-a1")
+	if err != nil || len(got) != len(big)+1 || got[len(big)-1] != big[len(big)-1] || got[len(big)] != -1 {
+		t.Fatalf("read %d values, err %v; want the %d of the big batch then -1", len(got), err, len(big))
 	}
 }

@@ -23,6 +23,7 @@ const (
 	hdrSum     = "Spindle-Crc32c"  // CRC-32C of the payload, decimal
 	hdrEnd     = "Spindle-End"     // end marker: number of batches the attempt sent
 	hdrSeq     = "Spindle-Seq"     // batch number within the attempt and partition, from 1
+	hdrChunk   = "Spindle-Chunk"   // "i/n": the i-th of n pieces of a batch larger than a message
 )
 
 // Subject is the subject of one partition of one shuffle.

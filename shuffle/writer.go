@@ -40,8 +40,9 @@ func NewWriter(js jetstream.JetStream, appID string, shuffle, partitions int, at
 	return &Writer{js: js, appID: appID, shuffle: shuffle, attempt: attempt, sent: make([]int, partitions)}
 }
 
-// Write publishes rec to partition p. rec must encode to less than the
-// server's max payload; callers size batches in bytes.
+// Write publishes rec to partition p. Callers size batches in bytes well
+// under the server's max payload; a batch that encodes larger (a single
+// huge value) is cut into chunks the reader puts back together.
 func (w *Writer) Write(ctx context.Context, p int, rec arrow.RecordBatch) error {
 	w.buf.Reset()
 	iw := ipc.NewWriter(&w.buf, ipc.WithSchema(rec.Schema()))
@@ -52,12 +53,41 @@ func (w *Writer) Write(ctx context.Context, p int, rec arrow.RecordBatch) error 
 		return fmt.Errorf("shuffle: encode batch: %w", err)
 	}
 	data := bytes.Clone(w.buf.Bytes())
-	msg := w.msg(p, data)
-	msg.Header.Set(hdrSum, strconv.FormatUint(uint64(crc32.Checksum(data, castagnoli)), 10))
+	sum := strconv.FormatUint(uint64(crc32.Checksum(data, castagnoli)), 10)
 	w.sent[p]++
-	msg.Header.Set(hdrSeq, strconv.Itoa(w.sent[p]))
 	w.Bytes += int64(len(data))
-	return w.publish(ctx, msg)
+	chunks := split(data, w.chunkSize())
+	for i, c := range chunks {
+		msg := w.msg(p, c)
+		msg.Header.Set(hdrSum, sum)
+		msg.Header.Set(hdrSeq, strconv.Itoa(w.sent[p]))
+		if len(chunks) > 1 {
+			msg.Header.Set(hdrChunk, strconv.Itoa(i+1)+"/"+strconv.Itoa(len(chunks)))
+		}
+		if err := w.publish(ctx, msg); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// chunkSize is the most data one message carries: the server's max
+// payload, less room for headers.
+func (w *Writer) chunkSize() int {
+	return max(int(w.js.Conn().MaxPayload())-headerRoom, 1<<10)
+}
+
+// headerRoom is what a message's headers and subject may take.
+const headerRoom = 4 << 10
+
+// split cuts data into pieces of at most n bytes.
+func split(data []byte, n int) [][]byte {
+	var out [][]byte
+	for len(data) > n {
+		out = append(out, data[:n])
+		data = data[n:]
+	}
+	return append(out, data)
 }
 
 func (w *Writer) msg(p int, data []byte) *nats.Msg {
