@@ -117,6 +117,7 @@ func (s *State) Report(now time.Time, rep proto.AppReport) (proto.Ack, Effects) 
 	}
 	a.rec.Stages = append(a.rec.Stages[:0:0], rep.Stages...)
 	a.rec.Tasks = append(a.rec.Tasks[:0:0], rep.Tasks...)
+	a.rec.TasksOmitted = rep.TasksOmitted
 	if a.rec.State == proto.StateAccepted {
 		a.rec.State = proto.StateRunning
 	}

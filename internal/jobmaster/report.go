@@ -1,6 +1,7 @@
 package jobmaster
 
 import (
+	"encoding/json"
 	"slices"
 
 	"spindle/internal/proto"
@@ -33,4 +34,30 @@ func (s *State) Report() proto.AppReport {
 		r.Stages = append(r.Stages, ps)
 	}
 	return r
+}
+
+// Fit trims r to encode in at most limit bytes: it drops the oldest
+// succeeded attempts first (running and failed ones tell more) and counts
+// them in TasksOmitted. It returns the encoding.
+func Fit(r *proto.AppReport, limit int) []byte {
+	data, _ := json.Marshal(r)
+	for len(data) > limit && len(r.Tasks) > 0 {
+		drop := max(len(r.Tasks)*(len(data)-limit)/len(data)+1, 1)
+		kept := r.Tasks[:0]
+		for _, a := range r.Tasks {
+			if drop > 0 && a.State == proto.AttemptSucceeded {
+				drop--
+				r.TasksOmitted++
+				continue
+			}
+			kept = append(kept, a)
+		}
+		if len(kept) == len(r.Tasks) { // nothing succeeded left to drop
+			r.TasksOmitted += len(kept)
+			kept = kept[:0]
+		}
+		r.Tasks = kept
+		data, _ = json.Marshal(r)
+	}
+	return data
 }

@@ -66,6 +66,7 @@ func Run(ctx context.Context, cfg Config) error {
 	if m != nil {
 		m.cleanup()
 	}
+	Fit(&final, reportLimit(cfg.NC))
 	if rerr := request(ctx, cfg.NC, proto.SubjReport, final, &proto.Ack{}); rerr != nil {
 		cfg.Logger.Error("final report not delivered", "err", rerr)
 	} else if m != nil {
@@ -291,11 +292,15 @@ func (m *master) expire(now time.Time) {
 
 func (m *master) report() {
 	r := m.state.Report()
-	data, _ := json.Marshal(r)
+	data := Fit(&r, reportLimit(m.cfg.NC))
 	if err := m.cfg.NC.Publish(proto.SubjReport, data); err != nil {
 		m.cfg.Logger.Warn("progress report", "err", err)
 	}
 }
+
+// reportLimit is the most a report may take: the server's max payload,
+// less room for headers.
+func reportLimit(nc *nats.Conn) int { return int(nc.MaxPayload()) - 4<<10 }
 
 // persist saves the committed tasks for a next job master attempt; if it
 // cannot, the job goes on (only a recovery would redo more work).

@@ -279,3 +279,28 @@ func TestFatalErrorFailsAtOnce(t *testing.T) {
 		t.Errorf("Failure() = %q, want the job failed on the first fatal error", f)
 	}
 }
+
+func TestFitTrimsSucceededFirst(t *testing.T) {
+	r := proto.AppReport{AppID: "a"}
+	for i := range 2000 {
+		st := proto.AttemptSucceeded
+		if i%100 == 0 {
+			st = proto.AttemptFailed
+		}
+		r.Tasks = append(r.Tasks, proto.Attempt{Task: fmt.Sprintf("s0-t%d", i), State: st, WorkerID: "worker-1",
+			ContainerID: "container_1795867781034_0001_000002", Error: strings.Repeat("x", 20)})
+	}
+	data := Fit(&r, 64<<10)
+	if len(data) > 64<<10 {
+		t.Fatalf("Fit left %d bytes, limit %d", len(data), 64<<10)
+	}
+	failed := 0
+	for _, a := range r.Tasks {
+		if a.State == proto.AttemptFailed {
+			failed++
+		}
+	}
+	if failed != 20 || r.TasksOmitted == 0 || r.TasksOmitted+len(r.Tasks) != 2000 {
+		t.Errorf("kept %d attempts (%d failed), omitted %d; want every failed one kept and the rest counted", len(r.Tasks), failed, r.TasksOmitted)
+	}
+}

@@ -120,6 +120,9 @@ type App struct {
 	MasterAttempts int       `json:"master_attempts"`
 	Stages         []Stage   `json:"stages,omitempty"`
 	Tasks          []Attempt `json:"tasks,omitempty"`
+	// TasksOmitted counts succeeded attempts the job master left out of
+	// Tasks (very large jobs).
+	TasksOmitted int `json:"tasks_omitted,omitempty"`
 }
 
 // Container is a granted container of an application.
@@ -222,4 +225,7 @@ type AppReport struct {
 	Tasks       []Attempt `json:"tasks"`
 	Final       string    `json:"final,omitempty"`
 	Diagnostics string    `json:"diagnostics,omitempty"`
+	// TasksOmitted counts succeeded attempts left out of Tasks to keep the
+	// report under the server's max payload.
+	TasksOmitted int `json:"tasks_omitted,omitempty"`
 }
