@@ -10,6 +10,7 @@ import (
 
 	"spindle/coordinator/cluster"
 	"spindle/internal/proto"
+	"spindle/internal/rpc"
 )
 
 // heartbeatInterval is what RegisterReply tells workers.
@@ -67,14 +68,7 @@ func handle[Req any](sh *shell, fn func(Req) any) nats.MsgHandler {
 		if reply == nil {
 			reply = fn(req)
 		}
-		if m.Reply == "" {
-			return
-		}
-		data, err := json.Marshal(reply)
-		if err == nil {
-			err = m.Respond(data)
-		}
-		if err != nil {
+		if err := rpc.Respond(m, reply); err != nil {
 			sh.log.Warn("reply", "subject", m.Subject, "err", err)
 		}
 	}

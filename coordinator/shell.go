@@ -12,6 +12,7 @@ import (
 
 	"spindle/coordinator/cluster"
 	"spindle/internal/proto"
+	"spindle/internal/rpc"
 )
 
 // Timeouts of the shell's I/O.
@@ -187,7 +188,7 @@ func (sh *shell) background(fn func()) {
 func (sh *shell) launch(l cluster.Launch) {
 	var ack proto.LaunchReply
 	err := sh.request(proto.WorkerLaunch(l.WorkerID), proto.LaunchRequest{Spec: l.Spec}, &ack, launchTimeout)
-	if err == nil && ack.Error == "" {
+	if err == nil {
 		if err := sh.call(func(st *cluster.State, _ time.Time) cluster.Effects {
 			return st.Launched(l.Spec.ContainerID, ack.PID)
 		}); err != nil {
@@ -195,10 +196,7 @@ func (sh *shell) launch(l cluster.Launch) {
 		}
 		return
 	}
-	msg := ack.Error
-	if err != nil {
-		msg = err.Error()
-	}
+	msg := err.Error()
 	sh.log.Warn("launch failed", "container", l.Spec.ContainerID, "worker", l.WorkerID, "err", msg)
 	ex := proto.ContainerExit{WorkerID: l.WorkerID, AppID: l.Spec.AppID, ContainerID: l.Spec.ContainerID,
 		ExitCode: -1, Error: "launch failed: " + msg}
@@ -210,29 +208,16 @@ func (sh *shell) launch(l cluster.Launch) {
 }
 
 func (sh *shell) stop(s cluster.Stop) {
-	var ack proto.Ack
-	err := sh.request(proto.WorkerStop(s.WorkerID), s.Req, &ack, stopTimeout)
-	if err == nil && ack.Error != "" {
-		err = errors.New(ack.Error)
-	}
+	err := sh.request(proto.WorkerStop(s.WorkerID), s.Req, nil, stopTimeout)
 	if err != nil {
 		sh.log.Warn("stop failed", "worker", s.WorkerID, "app", s.Req.AppID, "container", s.Req.ContainerID, "err", err)
 	}
 }
 
-// request sends a JSON request and decodes the JSON reply into reply.
+// request sends a JSON request and decodes the JSON reply into reply; a
+// reply's error field is the returned error.
 func (sh *shell) request(subj string, req, reply any, timeout time.Duration) error {
-	data, err := json.Marshal(req)
-	if err != nil {
-		return err
-	}
-	ctx, cancel := context.WithTimeout(sh.ctx, timeout)
-	defer cancel()
-	msg, err := sh.nc.RequestWithContext(ctx, subj, data)
-	if err != nil {
-		return err
-	}
-	return json.Unmarshal(msg.Data, reply)
+	return rpc.Call(sh.ctx, sh.nc, subj, req, reply, timeout)
 }
 
 func (sh *shell) publish(subj string, v any) {

@@ -10,6 +10,7 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"spindle/internal/proto"
+	"spindle/internal/rpc"
 )
 
 // subscribe serves the worker's launch, stop and logs subjects and returns
@@ -105,7 +106,4 @@ func (w *worker) onLogs(m *nats.Msg) {
 	}
 }
 
-func respond(m *nats.Msg, v any) {
-	data, _ := json.Marshal(v)
-	m.Respond(data)
-}
+func respond(m *nats.Msg, v any) { rpc.Respond(m, v) }

@@ -7,30 +7,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"spindle/internal/natstest"
 	"spindle/internal/proto"
 )
 
 const wait = 10 * time.Second
-
-// startNATS runs a JetStream-enabled server on a random port.
-func startNATS(t *testing.T) *server.Server {
-	t.Helper()
-	srv, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: server.RANDOM_PORT,
-		JetStream: true, StoreDir: t.TempDir(), NoSigs: true, NoLog: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv.Start()
-	if !srv.ReadyForConnections(10 * time.Second) {
-		t.Fatal("nats server not ready")
-	}
-	t.Cleanup(srv.Shutdown)
-	return srv
-}
 
 // fakeCoordinator accepts registrations and collects heartbeats and exits.
 type fakeCoordinator struct {
@@ -147,7 +131,7 @@ const (
 func TestWorkerRunsContainers(t *testing.T) {
 	killAfter = 300 * time.Millisecond
 	defer func() { killAfter = 5 * time.Second }()
-	srv := startNATS(t)
+	srv := natstest.Server(t)
 	coord := newFakeCoordinator(t, srv.ClientURL())
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)

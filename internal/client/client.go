@@ -2,13 +2,14 @@ package client
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
+
+	"spindle/internal/rpc"
 )
 
 // Timeouts of the client.
@@ -71,29 +72,15 @@ func (e *remoteError) Is(target error) bool {
 // reply's "error" field, if set, becomes the returned error.
 func call[Rep any](ctx context.Context, c *Client, subj string, req any) (Rep, error) {
 	var rep Rep
-	data, err := json.Marshal(req)
-	if err != nil {
-		return rep, fmt.Errorf("client: encode %s: %w", subj, err)
+	err := rpc.Call(ctx, c.nc, subj, req, &rep, RequestTimeout)
+	var remote *rpc.RemoteError
+	switch {
+	case err == nil:
+		return rep, nil
+	case errors.As(err, &remote):
+		return rep, &remoteError{subject: subj, msg: remote.Msg}
 	}
-	ctx, cancel := context.WithTimeout(ctx, RequestTimeout)
-	defer cancel()
-	msg, err := c.nc.RequestWithContext(ctx, subj, data)
-	if err != nil {
-		return rep, c.requestError(subj, err)
-	}
-	var head struct {
-		Error string `json:"error"`
-	}
-	if err := json.Unmarshal(msg.Data, &head); err != nil {
-		return rep, fmt.Errorf("client: bad reply on %s: %w", subj, err)
-	}
-	if head.Error != "" {
-		return rep, &remoteError{subject: subj, msg: head.Error}
-	}
-	if err := json.Unmarshal(msg.Data, &rep); err != nil {
-		return rep, fmt.Errorf("client: bad reply on %s: %w", subj, err)
-	}
-	return rep, nil
+	return rep, c.requestError(subj, err)
 }
 
 // requestError explains a failed request. Only silence on the

@@ -11,28 +11,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 
+	"spindle/internal/natstest"
 	"spindle/internal/proto"
 )
-
-// startNATS runs an embedded NATS server with JetStream for one test.
-func startNATS(t *testing.T) string {
-	t.Helper()
-	s, err := server.NewServer(&server.Options{
-		Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: t.TempDir(), NoLog: true, NoSigs: true,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go s.Start()
-	if !s.ReadyForConnections(5 * time.Second) {
-		t.Fatal("nats server not ready")
-	}
-	t.Cleanup(s.Shutdown)
-	return s.ClientURL()
-}
 
 // fakeCoord answers the client subjects from an in-memory app table.
 type fakeCoord struct {
@@ -104,7 +87,7 @@ func TestDialUnreachable(t *testing.T) {
 }
 
 func TestNoCoordinator(t *testing.T) {
-	c, err := Dial(t.Context(), startNATS(t))
+	c, err := Dial(t.Context(), natstest.Server(t).ClientURL())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +98,7 @@ func TestNoCoordinator(t *testing.T) {
 }
 
 func TestSubmitWaitLogs(t *testing.T) {
-	url := startNATS(t)
+	url := natstest.Server(t).ClientURL()
 	f := &fakeCoord{apps: map[string]proto.App{}}
 	f.serve(t, url)
 	c, err := Dial(t.Context(), url)

@@ -15,6 +15,7 @@ import (
 
 	"spindle/internal/checkpoint"
 	"spindle/internal/proto"
+	"spindle/internal/rpc"
 	"spindle/shuffle"
 )
 
@@ -106,17 +107,11 @@ func Run(ctx context.Context, cfg Config, run RunFunc) error {
 // next asks for work, retrying while the job master is busy or
 // restarting, for up to giveUpAfter.
 func next(ctx context.Context, nc *nats.Conn, appID string, req proto.NextRequest) (proto.NextReply, error) {
-	data, _ := json.Marshal(req)
 	deadline := time.Now().Add(giveUpAfter)
 	for {
-		rctx, cancel := context.WithTimeout(ctx, requestTimeout)
-		msg, err := nc.RequestWithContext(rctx, proto.JobMasterNext(appID), data)
-		cancel()
+		var reply proto.NextReply
+		err := rpc.Call(ctx, nc, proto.JobMasterNext(appID), req, &reply, requestTimeout)
 		if err == nil {
-			var reply proto.NextReply
-			if err := json.Unmarshal(msg.Data, &reply); err != nil {
-				return reply, fmt.Errorf("executor: bad reply from job master: %w", err)
-			}
 			return reply, nil
 		}
 		if ctx.Err() != nil {

@@ -10,8 +10,8 @@ import (
 	"github.com/nats-io/nats.go"
 )
 
-// Start returns a connection to a fresh server.
-func Start(t testing.TB) *nats.Conn {
+// Server returns a fresh server, ready for connections.
+func Server(t testing.TB) *server.Server {
 	t.Helper()
 	s, err := server.NewServer(&server.Options{
 		Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: t.TempDir(), NoSigs: true, NoLog: true,
@@ -24,7 +24,13 @@ func Start(t testing.TB) *nats.Conn {
 		t.Fatal("nats server did not start")
 	}
 	t.Cleanup(s.Shutdown)
-	nc, err := nats.Connect(s.ClientURL())
+	return s
+}
+
+// Start returns a connection to a fresh server.
+func Start(t testing.TB) *nats.Conn {
+	t.Helper()
+	nc, err := nats.Connect(Server(t).ClientURL())
 	if err != nil {
 		t.Fatal(err)
 	}
