@@ -16,6 +16,7 @@ import (
 	"spindle/dataflow"
 	"spindle/internal/checkpoint"
 	"spindle/internal/proto"
+	"spindle/internal/rpc"
 	"spindle/shuffle"
 )
 
@@ -160,26 +161,17 @@ func start(ctx context.Context, cfg Config) (*master, error) {
 	return m, nil
 }
 
-// layout validates the job's sources and sinks and sizes its stages. A
-// resumed job's outputs hold its committed files: they are not checked.
+// layout validates the job's sinks, cuts its sources into splits and sizes
+// its stages.
 func layout(ctx context.Context, g *dataflow.Graph, plan *dataflow.Plan, par int, resumed bool) (map[int][]proto.Split, map[int]int, []string, error) {
 	splits := make(map[int][]proto.Split)
 	parts := make(map[int]int)
 	var outputs []string
 	for _, n := range g.Nodes {
-		_, isOutput := n.Impl.(dataflow.Output)
-		if v, ok := n.Impl.(dataflow.Validator); ok && !(resumed && isOutput) {
-			if err := v.Validate(); err != nil {
-				return nil, nil, nil, err
-			}
-		}
+		var err error
 		switch impl := n.Impl.(type) {
-		case dataflow.SplitSource:
-			sp, err := impl.Splits(ctx, par)
-			if err != nil {
-				return nil, nil, nil, fmt.Errorf("step %q: %w", n.Name, err)
-			}
-			splits[plan.StageOf[n.ID]] = sp
+		case dataflow.SplitSource: // Splits finds what Validate would: a missing input
+			splits[plan.StageOf[n.ID]], err = impl.Splits(ctx, par)
 		case dataflow.Partitioner:
 			parts[n.ID] = par
 			if p := impl.Partitions(); p > 0 {
@@ -187,9 +179,25 @@ func layout(ctx context.Context, g *dataflow.Graph, plan *dataflow.Plan, par int
 			}
 		case dataflow.Output:
 			outputs = append(outputs, impl.OutputDir())
+			if !resumed { // a resumed job's output holds its committed files
+				err = validate(impl)
+			}
+		default:
+			err = validate(impl)
+		}
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("step %q: %w", n.Name, err)
 		}
 	}
 	return splits, parts, outputs, nil
+}
+
+// validate runs x's Validate, if it has one.
+func validate(x any) error {
+	if v, ok := x.(dataflow.Validator); ok {
+		return v.Validate()
+	}
+	return nil
 }
 
 // loop serves executors until every task is committed or the job fails.
@@ -375,33 +383,9 @@ func removeAll(files []proto.StagedFile) {
 	}
 }
 
-func respond(msg *nats.Msg, v any) {
-	data, _ := json.Marshal(v)
-	msg.Respond(data)
-}
+func respond(msg *nats.Msg, v any) { rpc.Respond(msg, v) }
 
-// request sends v to subj and decodes the reply into out; a reply whose
-// Error field is set becomes an error.
+// request calls the coordinator.
 func request(ctx context.Context, nc *nats.Conn, subj string, v, out any) error {
-	data, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	msg, err := nc.RequestWithContext(ctx, subj, data)
-	if err != nil {
-		return err
-	}
-	if err := json.Unmarshal(msg.Data, out); err != nil {
-		return err
-	}
-	var e struct {
-		Error string `json:"error"`
-	}
-	json.Unmarshal(msg.Data, &e)
-	if e.Error != "" {
-		return errors.New(e.Error)
-	}
-	return nil
+	return rpc.Call(ctx, nc, subj, v, out, 10*time.Second)
 }
