@@ -49,6 +49,10 @@ func TestQueuesAndReload(t *testing.T) {
 	}
 	os.WriteFile(qfile, []byte("queues:\n  - name: prod\n    capacity: 50\n  - name: dev\n    capacity: 50\n  - name: x\n    capacity: 1\n"), 0o644)
 	reload <- struct{}{}
+	reload <- struct{}{} // taken only once the first reload was handled: the bad file was read by now
+	if got := queueNames(request[proto.QueuesReply](t, nc, proto.SubjQueues, proto.QueuesRequest{})); got != "root prod dev" {
+		t.Errorf("after a bad file: queues = %s, want the old root prod dev kept", got)
+	}
 	os.WriteFile(qfile, []byte("queues:\n  - name: prod\n    capacity: 100\n    queues:\n      - name: a\n        capacity: 100\n"), 0o644)
 	reload <- struct{}{}
 	deadline := time.Now().Add(5 * time.Second)
