@@ -58,13 +58,11 @@ func add[T any](p *Pipeline, name, op string, kind dataflow.Kind, impl any, inpu
 	return Dataset[T]{p: p, node: id}
 }
 
-// check reports whether d belongs to p, recording an error if not.
-func check[T any](p *Pipeline, d Dataset[T], step string) bool {
+// check records an error if d does not belong to p.
+func check[T any](p *Pipeline, d Dataset[T], step string) {
 	if d.p != p {
 		p.fail(fmt.Errorf("sdk: step %q reads a dataset of another pipeline (or a zero Dataset)", step))
-		return false
 	}
-	return true
 }
 
 // fanout returns an emitter that passes each element to every one of
