@@ -27,7 +27,12 @@ func batch(vals ...int64) arrow.RecordBatch {
 
 func setup(t *testing.T) (context.Context, jetstream.JetStream, *nats.Conn) {
 	t.Helper()
-	nc := natstest.Start(t)
+	return setupOn(t, natstest.Start(t))
+}
+
+// setupOn is setup on the server nc is connected to.
+func setupOn(t *testing.T, nc *nats.Conn) (context.Context, jetstream.JetStream, *nats.Conn) {
+	t.Helper()
 	js, err := jetstream.New(nc, jetstream.WithPublishAsyncMaxPending(MaxPending))
 	if err != nil {
 		t.Fatal(err)
@@ -108,8 +113,10 @@ func TestMissingProducer(t *testing.T) {
 		t.Fatal(err)
 	}
 	<-js.PublishAsyncComplete()
-	if _, err := readAll(ctx, js, 0, "m0-a1", "m1-a1"); !errors.Is(err, ErrMissing) {
-		t.Errorf("read with a producer lacking its end marker: err = %v, want ErrMissing", err)
+	_, err := readAll(ctx, js, 0, "m0-a1", "m1-a1")
+	var me *MissingError
+	if !errors.As(err, &me) || !errors.Is(err, ErrMissing) || !reflect.DeepEqual(me.Attempts, []string{"m1-a1"}) {
+		t.Errorf("read with a producer lacking its end marker: err = %v, want ErrMissing naming m1-a1", err)
 	}
 }
 
@@ -119,11 +126,14 @@ func TestCorruptBatch(t *testing.T) {
 	m.Data = []byte("not arrow")
 	m.Header.Set(hdrAttempt, "m0-a1")
 	m.Header.Set(hdrSum, "12345")
+	m.Header.Set(hdrSeq, "1")
 	if _, err := js.PublishMsg(ctx, m); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := readAll(ctx, js, 0, "m0-a1"); !errors.Is(err, ErrChecksum) {
-		t.Errorf("read of a corrupt batch: err = %v, want ErrChecksum", err)
+	_, err := readAll(ctx, js, 0, "m0-a1")
+	var me *MissingError
+	if !errors.As(err, &me) || !errors.Is(err, ErrChecksum) || !reflect.DeepEqual(me.Attempts, []string{"m0-a1"}) {
+		t.Errorf("read of a corrupt batch: err = %v, want ErrChecksum naming m0-a1", err)
 	}
 }
 

@@ -11,11 +11,16 @@ import (
 )
 
 // Server returns a fresh server, ready for connections.
-func Server(t testing.TB) *server.Server {
+func Server(t testing.TB) *server.Server { return ServerWith(t, nil) }
+
+// ServerWith is Server with options that opt, if not nil, changes first.
+func ServerWith(t testing.TB, opt func(*server.Options)) *server.Server {
 	t.Helper()
-	s, err := server.NewServer(&server.Options{
-		Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: t.TempDir(), NoSigs: true, NoLog: true,
-	})
+	o := &server.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: t.TempDir(), NoSigs: true, NoLog: true}
+	if opt != nil {
+		opt(o)
+	}
+	s, err := server.NewServer(o)
 	if err != nil {
 		t.Fatal(err)
 	}
