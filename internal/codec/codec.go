@@ -1,9 +1,11 @@
 package codec
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"reflect"
+	"strings"
 	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -24,6 +26,10 @@ type Column[T any] struct {
 	Getter func(a arrow.Array) func(i int) T
 	// Size estimates the bytes a value takes in memory.
 	Size func(v T) int
+	// Clone detaches a value a Getter returned from the array's memory, so
+	// that keeping it does not keep the whole array alive; nil for types
+	// without pointers, whose values are copies already.
+	Clone func(v T) T
 }
 
 // NewBuilder returns a builder for c's Arrow type.
@@ -31,22 +37,25 @@ func (c Column[T]) NewBuilder() array.Builder {
 	return array.NewBuilder(memory.DefaultAllocator, c.Type)
 }
 
-// For plans T. Strings returned by a Getter point into the Arrow array's
-// memory; clone them to keep them past the array.
+// For plans T. Strings and byte slices returned by a Getter point into
+// the Arrow array's memory; Clone them to keep them without keeping the
+// array.
 func For[T any]() (Column[T], error) {
 	t := reflect.TypeFor[T]()
 	fixed := func(T) int { return int(t.Size()) }
 	switch t.Kind() {
 	case reflect.String:
 		return Column[T]{arrow.BinaryTypes.String, appendString[T], getString[T],
-			func(v T) int { return 16 + len(as[string](v)) }}, nil
+			func(v T) int { return 16 + len(as[string](v)) },
+			func(v T) T { return as[T](strings.Clone(as[string](v))) }}, nil
 	case reflect.Slice:
 		if t.Elem().Kind() == reflect.Uint8 {
 			return Column[T]{arrow.BinaryTypes.Binary, appendBytes[T], getBytes[T],
-				func(v T) int { return 24 + len(as[[]byte](v)) }}, nil
+				func(v T) int { return 24 + len(as[[]byte](v)) },
+				func(v T) T { return as[T](bytes.Clone(as[[]byte](v))) }}, nil
 		}
 	case reflect.Bool:
-		return Column[T]{arrow.FixedWidthTypes.Boolean, appendBool[T], getBool[T], fixed}, nil
+		return Column[T]{arrow.FixedWidthTypes.Boolean, appendBool[T], getBool[T], fixed, nil}, nil
 	case reflect.Float32, reflect.Float64:
 		c := floatColumn[T](t.Kind())
 		c.Size = fixed
@@ -82,9 +91,14 @@ func appendBytes[T any](b array.Builder) func(T) int {
 	return func(v T) int { p := as[[]byte](v); bb.Append(p); return len(p) + 4 }
 }
 
+// getBytes returns values capped at their length: they share the array's
+// buffer, and an append must copy rather than overwrite the next value.
 func getBytes[T any](a arrow.Array) func(int) T {
 	ba := a.(*array.Binary)
-	return func(i int) T { return as[T](ba.Value(i)) }
+	return func(i int) T {
+		v := ba.Value(i)
+		return as[T](v[:len(v):len(v)])
+	}
 }
 
 func appendBool[T any](b array.Builder) func(T) int {

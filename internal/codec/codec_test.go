@@ -88,3 +88,52 @@ func TestKeys(t *testing.T) {
 		t.Errorf("KeyFor[[]byte] error = %v, want ErrUnsupported", err)
 	}
 }
+
+// Keys equal in a Go map must hash alike, or a combine would emit one key
+// from two partitions. (Issue 7, defect 7: +0.0 and -0.0 did not.)
+func TestEqualFloatKeysHashAlike(t *testing.T) {
+	k64, _ := KeyFor[float64]()
+	if a, b := k64.Hash(0.0), k64.Hash(math.Copysign(0, -1)); a != b {
+		t.Errorf("float64: Hash(+0) = %x, Hash(-0) = %x", a, b)
+	}
+	k32, _ := KeyFor[float32]()
+	if a, b := k32.Hash(0), k32.Hash(float32(math.Copysign(0, -1))); a != b {
+		t.Errorf("float32: Hash(+0) = %x, Hash(-0) = %x", a, b)
+	}
+	nan1, nan2 := math.NaN(), math.Float64frombits(0x7ff8000000000123)
+	if k64.Hash(nan1) != k64.Hash(nan2) {
+		t.Errorf("NaNs of different payloads hash apart")
+	}
+	if k64.Hash(1.5) == k64.Hash(-1.5) {
+		t.Errorf("1.5 and -1.5 hash alike")
+	}
+}
+
+// A []byte value read from an array must not let an append overwrite the
+// next value in the shared buffer. (Issue 7, defect 7.)
+func TestBytesValuesDoNotAlias(t *testing.T) {
+	c, _ := For[[]byte]()
+	b := c.NewBuilder()
+	add := c.Appender(b)
+	add([]byte("ab"))
+	add([]byte("cd"))
+	arr := b.NewArray()
+	defer arr.Release()
+	get := c.Getter(arr)
+	first := get(0)
+	_ = append(first, 'X', 'Y')
+	if got := string(get(1)); got != "cd" {
+		t.Errorf("after appending to value 0, value 1 = %q, want \"cd\"", got)
+	}
+	kept := c.Clone(get(0))
+	if &kept[0] == &get(0)[0] {
+		t.Errorf("Clone shares the array's memory")
+	}
+	s, _ := For[string]()
+	if s.Clone == nil || c.Clone == nil {
+		t.Fatalf("string and []byte columns need a Clone")
+	}
+	if i, _ := For[int64](); i.Clone != nil {
+		t.Errorf("int64 column has a Clone; its values are copies")
+	}
+}

@@ -56,12 +56,25 @@ func KeyFor[T any]() (Key[T], error) {
 			return as[float64](v)
 		}
 		return Key[T]{
-			Hash:    func(v T) uint64 { return mix(math.Float64bits(f(v))) },
+			Hash:    func(v T) uint64 { return mix(floatBits(f(v))) },
 			Compare: func(a, b T) int { return cmp.Compare(f(a), f(b)) },
 			Clone:   id,
 		}, nil
 	}
 	return Key[T]{}, fmt.Errorf("%w: %s cannot be a key", ErrUnsupported, t)
+}
+
+// floatBits are the bits a float key hashes by: the same for values that
+// are equal as keys, so +0 and -0 (equal in a Go map) land in one
+// partition; every NaN hashes alike too.
+func floatBits(x float64) uint64 {
+	switch {
+	case x == 0:
+		return 0
+	case x != x:
+		return 0x7ff8000000000001
+	}
+	return math.Float64bits(x)
 }
 
 // fnv1a is 64-bit FNV-1a, fixed across processes and releases (unlike
