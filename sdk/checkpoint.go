@@ -26,7 +26,8 @@ type checkpointSource interface {
 }
 
 // restore sets up checkpoints for a source task and, if an earlier attempt
-// of it left one, returns the rest of the split to read. Checkpoints need
+// of it left one (and the task is not to start afresh), returns the rest
+// of the split to read. Checkpoints need
 // every output of the stage to be a shuffle: a sink's file would have to
 // be resumed too.
 func (tc *taskCtx) restore(src sourceOp, split proto.Split) (proto.Split, error) {
@@ -35,6 +36,9 @@ func (tc *taskCtx) restore(src sourceOp, split proto.Split) (proto.Split, error)
 		return split, nil
 	}
 	tc.ckpt = &checkpointer{store: tc.env.Checkpoints, every: cs.checkpointEvery(), last: time.Now(), start: split.Start}
+	if tc.spec.Fresh { // the task's earlier output was lost: its checkpoint would take it over again
+		return split, nil
+	}
 	rec, found, err := tc.env.Checkpoints.Load(tc.ctx, tc.spec.Stage, tc.spec.Index)
 	if err != nil || !found {
 		return split, err

@@ -2,6 +2,7 @@ package sdk
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"runtime/debug"
 	"slices"
@@ -9,6 +10,7 @@ import (
 	"spindle/dataflow"
 	"spindle/internal/executor"
 	"spindle/internal/proto"
+	"spindle/shuffle"
 )
 
 // taskCtx is one running task attempt.
@@ -23,19 +25,13 @@ type taskCtx struct {
 	err     error          // first error of an operator that cannot return one
 }
 
-// defaultMemory is the memory a task assumes when its container has no
-// grant (in tests).
-const defaultMemory = 512 << 20
-
-// aggregationBudget is how much a reduce task may hold in its tables
-// before it spills: half of its container's grant, leaving the rest to
-// the runtime, batches and buffers.
-func (tc *taskCtx) aggregationBudget() int64 {
-	m := tc.env.MemoryBytes
-	if m <= 0 {
-		m = defaultMemory
+// memory is the task's memory plan.
+func (tc *taskCtx) memory() memoryPlan {
+	parts := 0
+	for _, o := range tc.spec.Outputs {
+		parts += o.Partitions
 	}
-	return m / 2
+	return planMemory(tc.env.MemoryBytes, parts)
 }
 
 func (tc *taskCtx) count(name string, n int64) {
@@ -65,6 +61,10 @@ func (j *job) runTask(ctx context.Context, spec *proto.TaskSpec, env *executor.E
 	if err := j.run(tc); err != nil {
 		tc.res.Error = err.Error()
 		tc.res.Staged = nil
+		var lost *shuffle.MissingError
+		if errors.As(err, &lost) { // the producers must run again, not this task
+			tc.res.LostInputs = lost.Attempts
+		}
 	}
 	return tc.res
 }

@@ -33,11 +33,15 @@ func SumPerKey[K comparable, V Number](p *Pipeline, name string, in Dataset[KV[K
 	return CombinePerKey(p, name, in, func(a, b V) V { return a + b }, opts...)
 }
 
-// CountPerKey counts the occurrences of each element. It adds a step
-// named name+"/pair" that pairs each element with 1.
+// CountPerKey counts the occurrences of each element. It is SumPerKey of
+// each element paired with 1, but counts in place on the map side.
 func CountPerKey[K comparable](p *Pipeline, name string, in Dataset[K], opts ...Option) Dataset[KV[K, int64]] {
-	ones := Map(p, name+"/pair", in, func(k K) KV[K, int64] { return KV[K, int64]{k, 1} })
-	return SumPerKey(p, name, ones, opts...)
+	check(p, in, name)
+	s, err := newKeyed[K, int64](collect(opts), func(a, b int64) int64 { return a + b })
+	if err != nil {
+		p.fail(fmt.Errorf("sdk: step %q: %w", name, err))
+	}
+	return add[KV[K, int64]](p, name, "CountPerKey", dataflow.KindShuffle, &countOp[K]{combineOp[K, int64]{s}}, in.node)
 }
 
 // GroupByKey gathers all values of each key into one slice, in key order

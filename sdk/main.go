@@ -11,9 +11,11 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"strconv"
 	"syscall"
+	"time"
 
 	"github.com/nats-io/nats.go"
 
@@ -21,6 +23,7 @@ import (
 	"spindle/internal/executor"
 	"spindle/internal/jobmaster"
 	"spindle/internal/proto"
+	"spindle/internal/retry"
 )
 
 // Main is a job's entry point: call it from main with a function that
@@ -115,16 +118,33 @@ func (j *job) describe(name string) int {
 	return 0
 }
 
-// serve runs the job master or an executor inside a container.
+// serve runs the job master or an executor inside a container. It keeps
+// trying to reach the cluster's NATS for the worker's connect timeout
+// (proto.EnvConnectTimeout).
 func (j *job) serve(role string) int {
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil)).With("role", role)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	appID, cid, wid := os.Getenv(proto.EnvAppID), os.Getenv(proto.EnvContainerID), os.Getenv(proto.EnvWorkerID)
 	grant := memoryGrant()
-	nc, err := nats.Connect(os.Getenv(proto.EnvNATSURL), nats.Name(role+" "+cid), nats.MaxReconnects(-1))
+	cpuGrant()
+	timeout, err := time.ParseDuration(os.Getenv(proto.EnvConnectTimeout))
 	if err != nil {
-		log.Error("cannot reach the cluster", "err", err)
+		timeout = time.Minute // the worker did not say
+	}
+	var nc *nats.Conn
+	err = retry.Do(ctx, timeout, retry.Default, func(context.Context) (err error) {
+		nc, err = nats.Connect(os.Getenv(proto.EnvNATSURL), nats.Name(role+" "+cid), nats.MaxReconnects(-1))
+		return err
+	}, func(a retry.Attempt) {
+		log.Warn("cannot reach the cluster, retrying", "attempt", a.N, "next", a.Wait, "err", a.Err)
+	})
+	if err != nil && ctx.Err() != nil {
+		log.Info("stopped by a signal")
+		return 128 + int(syscall.SIGTERM)
+	}
+	if err != nil {
+		log.Error("cannot reach the cluster", "url", os.Getenv(proto.EnvNATSURL), "err", err)
 		return 1
 	}
 	defer nc.Close()
@@ -156,6 +176,16 @@ func memoryGrant() int64 {
 	}
 	debug.SetMemoryLimit(n / 10 * 9)
 	return n
+}
+
+// cpuGrant makes the container's vcore grant the number of threads that
+// run Go code at once, as a container-aware JVM sizes its pools: a
+// container granted one vcore then runs as one, and the machine's cores
+// are shared among containers as the scheduler granted them.
+func cpuGrant() {
+	if n, err := strconv.Atoi(os.Getenv(proto.EnvVCores)); err == nil && n > 0 {
+		runtime.GOMAXPROCS(n)
+	}
 }
 
 // localDir is where a container keeps local state: the directory its

@@ -36,6 +36,28 @@ func runLocal(t *testing.T, p *Pipeline, par int) []proto.TaskResult {
 // runLocalMem is runLocal with tasks that have mem bytes of memory.
 func runLocalMem(t *testing.T, p *Pipeline, par int, mem int64) []proto.TaskResult {
 	t.Helper()
+	l := newLocal(t, p, par, mem)
+	var results []proto.TaskResult
+	for !l.s.Done() {
+		res := l.step(t)
+		results = append(results, res)
+		if res.Error != "" && !strings.Contains(res.Error, "injected") {
+			t.Fatalf("task %s: %s", res.AttemptID, res.Error)
+		}
+	}
+	return results
+}
+
+// local runs a job's tasks one at a time in this process.
+type local struct {
+	j   *job
+	s   *jobmaster.State
+	env *executor.Env
+	js  jetstream.JetStream
+}
+
+func newLocal(t *testing.T, p *Pipeline, par int, mem int64) *local {
+	t.Helper()
 	plan, err := dataflow.Build(&p.g)
 	if err != nil {
 		t.Fatal(err)
@@ -74,27 +96,27 @@ func runLocalMem(t *testing.T, p *Pipeline, par int, mem int64) []proto.TaskResu
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer store.Close()
+	t.Cleanup(func() { store.Close() })
 	env := &executor.Env{AppID: "app", NC: nc, JS: js, Progress: func(float64) {}, Checkpoints: store, Logger: slog.New(slog.DiscardHandler),
 		MemoryBytes: mem, LocalDir: t.TempDir()}
-	var results []proto.TaskResult
-	for !s.Done() {
-		spec := s.Assign(time.Now(), "c1", "w1")
-		if spec == nil {
-			t.Fatalf("no runnable task and job not done: %s", s.Failure())
-		}
-		res := j.runTask(ctx, spec, env)
-		results = append(results, res)
-		if res.Error != "" && !strings.Contains(res.Error, "injected") {
-			t.Fatalf("task %s: %s", spec.AttemptID, res.Error)
-		}
-		for _, f := range s.Complete(time.Now(), res).Commit {
-			if err := os.Rename(f.Temp, f.Final); err != nil {
-				t.Fatal(err)
-			}
+	return &local{j: j, s: s, env: env, js: js}
+}
+
+// step runs the next runnable task, commits its files if it succeeded,
+// and returns its result.
+func (l *local) step(t *testing.T) proto.TaskResult {
+	t.Helper()
+	spec := l.s.Assign(time.Now(), "c1", "w1")
+	if spec == nil {
+		t.Fatalf("no runnable task and job not done: %s", l.s.Failure())
+	}
+	res := l.j.runTask(context.Background(), spec, l.env)
+	for _, f := range l.s.Complete(time.Now(), res).Commit {
+		if err := os.Rename(f.Temp, f.Final); err != nil {
+			t.Fatal(err)
 		}
 	}
-	return results
+	return res
 }
 
 // readParts returns the lines of every part file under dir, sorted.
@@ -270,7 +292,9 @@ func TestReduceSpills(t *testing.T) {
 	WriteText(p, "write-groups", Map(p, "fmt2", groups, func(kv KV[string, []string]) string {
 		return kv.Key + "=" + strconv.Itoa(len(kv.Value)) + ":" + kv.Value[0]
 	}), filepath.Join(dir, "groups"))
-	results := runLocalMem(t, p, 2, 256<<10) // a 128 KiB aggregation budget
+	defer func(n int) { mergeFanIn = n }(mergeFanIn)
+	mergeFanIn = 4                           // more runs than that: merged in several passes
+	results := runLocalMem(t, p, 2, 256<<10) // a 32 KiB aggregation budget
 
 	var wantCounts, wantGroups []string
 	for i := range distinct {
@@ -284,12 +308,13 @@ func TestReduceSpills(t *testing.T) {
 	if got := readParts(t, filepath.Join(dir, "groups")); !slices.Equal(got, wantGroups) {
 		t.Errorf("groups after spilling: %d lines, first %q; want %d", len(got), got[:min(3, len(got))], len(wantGroups))
 	}
-	runs := int64(0)
+	runs, passes := int64(0), int64(0)
 	for _, r := range results {
 		runs += r.Counters["spilled_runs"]
+		passes += r.Counters["merge_passes"]
 	}
-	if runs < 4 {
-		t.Errorf("%d runs spilled in all, want several per reduce task", runs)
+	if runs < int64(4*mergeFanIn) || passes == 0 {
+		t.Errorf("%d runs spilled and %d merge passes in all, want several passes per reduce task", runs, passes)
 	}
 	// Part files are sorted by key within each part, spilled or not.
 	parts, _ := filepath.Glob(filepath.Join(dir, "counts", "part-*"))
@@ -299,5 +324,94 @@ func TestReduceSpills(t *testing.T) {
 		if !slices.IsSorted(lines) {
 			t.Errorf("%s is not sorted by key", part)
 		}
+	}
+}
+
+// A reduce task whose input lost a batch reports the producer, which runs
+// again from the start (its checkpoint would take the lost batch over),
+// and the job ends with the right counts. (Issue 7, defect 6.)
+func TestLostBatchRerunsProducer(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.txt")
+	os.WriteFile(in, []byte(strings.Repeat("a b c d\n", 2000)), 0o644)
+	p := newPipeline()
+	counts := CountPerKey(p, "count", FlatMap(p, "split", ReadText(p, "read", in, SplitSize(4096)),
+		func(l string, emit func(string)) {
+			for _, w := range strings.Fields(l) {
+				emit(w)
+			}
+		}), Partitions(1))
+	WriteText(p, "write", Map(p, "fmt", counts, func(kv KV[string, int64]) string {
+		return kv.Key + "=" + strconv.FormatInt(kv.Value, 10)
+	}), filepath.Join(dir, "out"))
+	l := newLocal(t, p, 1, 0)
+	var maps []proto.TaskResult
+	for range 4 { // the map stage: 16000 bytes in 4096-byte splits
+		maps = append(maps, l.step(t))
+	}
+	victim := maps[2].AttemptID
+	deleteBatchOf(t, l.js, victim)
+	res := l.step(t) // the reducer
+	if !slices.Equal(res.LostInputs, []string{victim}) {
+		t.Fatalf("reducer: error %q, lost inputs %v; want %s named", res.Error, res.LostInputs, victim)
+	}
+	redo := l.step(t)
+	if !strings.HasPrefix(redo.AttemptID, victim[:len(victim)-1]) || redo.Error != "" {
+		t.Fatalf("after the loss: ran %s (%q), want the producer again", redo.AttemptID, redo.Error)
+	}
+	if res := l.step(t); res.Error != "" || !l.s.Done() {
+		t.Fatalf("second reducer: %q, done %v", res.Error, l.s.Done())
+	}
+	if got, want := readParts(t, filepath.Join(dir, "out")), []string{"a=2000", "b=2000", "c=2000", "d=2000"}; !slices.Equal(got, want) {
+		t.Errorf("output %v, want %v", got, want)
+	}
+}
+
+// deleteBatchOf deletes the first data batch attempt wrote to the stream.
+func deleteBatchOf(t *testing.T, js jetstream.JetStream, attempt string) {
+	t.Helper()
+	ctx := t.Context()
+	stream, err := js.Stream(ctx, proto.ShuffleStream("app"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := stream.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for seq := info.State.FirstSeq; seq <= info.State.LastSeq; seq++ {
+		m, err := stream.GetMsg(ctx, seq)
+		if err == nil && m.Header.Get("Spindle-Attempt") == attempt && m.Header.Get("Spindle-End") == "" {
+			if err := stream.DeleteMsg(ctx, seq); err != nil {
+				t.Fatal(err)
+			}
+			return
+		}
+	}
+	t.Fatalf("no batch of %s in the stream", attempt)
+}
+
+// A map-side combine whose keys outgrow its budget flushes into the
+// shuffle each time the table fills, and not more often: an emptied
+// table must not count the memory it keeps for reuse as full.
+func TestCombineFlushesByBytes(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.txt")
+	var text strings.Builder
+	const distinct = 200000
+	for i := range distinct {
+		fmt.Fprintf(&text, "key%07d\n", i)
+	}
+	os.WriteFile(in, []byte(text.String()), 0o644)
+	p := newPipeline()
+	counts := CountPerKey(p, "count", ReadText(p, "read", in, SplitSize(1<<30)), Partitions(1))
+	WriteText(p, "write", Map(p, "fmt", counts, func(kv KV[string, int64]) string { return kv.Key }), filepath.Join(dir, "out"))
+	results := runLocalMem(t, p, 1, 16<<20) // a 4 MiB combine budget
+	flushes := results[0].Counters["combine_flushes"]
+	if flushes < 3 || flushes > 40 {
+		t.Errorf("%d flushes of the combine for %d keys in a 4 MiB budget, want a few", flushes, distinct)
+	}
+	if got := readParts(t, filepath.Join(dir, "out")); len(got) != distinct {
+		t.Errorf("%d keys out, want %d", len(got), distinct)
 	}
 }

@@ -28,28 +28,73 @@ type writerHandle struct {
 	sync    func() ([]int, error) // flush everything buffered; batches per partition so far
 }
 
-// Tuning of the map side of a shuffle.
-const (
-	batchBytes   = 256 << 10 // target encoded size of one shuffle batch
-	combineLimit = 1 << 18   // distinct keys a map-side combine holds before it flushes
-)
-
 type combineOp[K comparable, V any] struct{ *keyed[K, V] }
 
 func (s *combineOp[K, V]) writer(tc *taskCtx, out proto.ShuffleOutput) writerHandle {
-	b := s.newBuckets(tc, out)
-	t := newTable[K, V](s.combine, s.key.Clone)
-	emit := func(kv KV[K, V]) {
-		t.add(kv.Key, kv.Value)
-		if t.len() >= combineLimit {
-			t.each(nil, b.add)
+	c := s.newCombiner(tc, out)
+	return c.handle(out, func(kv KV[K, V]) {
+		if c.t.add(kv.Key, kv.Value) {
+			c.inserted(kv.Key, kv.Value)
 		}
+	})
+}
+
+// countOp is CountPerKey: a combineOp of sums whose map side counts its
+// input elements directly, without pairing each with 1 first.
+type countOp[K comparable] struct{ combineOp[K, int64] }
+
+func (s *countOp[K]) writer(tc *taskCtx, out proto.ShuffleOutput) writerHandle {
+	c := s.newCombiner(tc, out)
+	return c.handle(out, func(k K) {
+		if count(c.t, k) {
+			c.inserted(k, 1)
+		}
+	})
+}
+
+// combiner is a map-side combine: the task's rows combined per key in a
+// table of at most the plan's combine bytes (keys, values as first
+// inserted, and the entry overhead), flushed into the shuffle's buckets
+// whenever it is full, and at the end.
+type combiner[K comparable, V any] struct {
+	s      *keyed[K, V]
+	t      *table[K, V]
+	b      *buckets[K, V]
+	budget int64
+	held   int64
+}
+
+func (s *keyed[K, V]) newCombiner(tc *taskCtx, out proto.ShuffleOutput) *combiner[K, V] {
+	return &combiner[K, V]{s: s, t: newTable[K, V](s.combine, s.key), b: s.newBuckets(tc, out), budget: tc.memory().combine}
+}
+
+// inserted accounts for a new entry, flushing the table once it is full:
+// its own bytes, and the contents of values that have any (kept as first
+// inserted: a combine that grows values is not counted).
+func (c *combiner[K, V]) inserted(k K, v V) {
+	if c.s.vcol.Clone != nil {
+		c.held += int64(c.s.vcol.Size(v))
 	}
+	if c.t.len()%64 == 0 && c.held+c.t.bytes() >= c.budget { // bytes costs a few loads: not on every row
+		c.flush()
+	}
+}
+
+func (c *combiner[K, V]) flush() {
+	if c.t.len() > 0 {
+		c.b.tc.count("combine_flushes", 1)
+	}
+	c.t.each(false, c.b.add)
+	c.held = 0
+}
+
+// handle is the writer of a combining shuffle whose rows arrive at emit.
+func (c *combiner[K, V]) handle(out proto.ShuffleOutput, emit any) writerHandle {
 	return writerHandle{
 		shuffle: out.Shuffle,
 		emit:    emit,
-		close:   func() error { t.each(nil, b.add); return b.close() },
-		sync:    func() ([]int, error) { t.each(nil, b.add); return b.sync() },
+		close:   func() error { c.flush(); return c.b.close() },
+		sync:    func() ([]int, error) { c.flush(); return c.b.sync() },
 	}
 }
 
@@ -92,7 +137,7 @@ func (s *keyed[K, V]) readAll(tc *taskCtx, ins []proto.ShuffleInput, fn func(K, 
 				tc.count("shuffle_records_read", rec.NumRows())
 				s.decode(rec, fn)
 				return tc.err
-			})
+			}, shuffle.MaxBuffered(tc.memory().readAhead))
 		if err != nil {
 			return err
 		}
@@ -101,7 +146,8 @@ func (s *keyed[K, V]) readAll(tc *taskCtx, ins []proto.ShuffleInput, fn func(K, 
 }
 
 // buckets accumulates one Arrow batch per partition and publishes it once
-// it reaches batchBytes. The first error stops it; close reports it.
+// it reaches the plan's bucket bytes. The first error stops it; close
+// reports it.
 type buckets[K comparable, V any] struct {
 	s     *keyed[K, V]
 	tc    *taskCtx
@@ -111,13 +157,14 @@ type buckets[K comparable, V any] struct {
 	addK  []func(K) int
 	addV  []func(V) int
 	size  []int
+	limit int
 	parts uint64
 	err   error
 }
 
 func (s *keyed[K, V]) newBuckets(tc *taskCtx, out proto.ShuffleOutput) *buckets[K, V] {
 	n := out.Partitions
-	b := &buckets[K, V]{s: s, tc: tc, parts: uint64(n), size: make([]int, n),
+	b := &buckets[K, V]{s: s, tc: tc, parts: uint64(n), size: make([]int, n), limit: int(tc.memory().bucket),
 		w: shuffle.NewWriter(tc.env.JS, tc.spec.AppID, out.Shuffle, n, tc.spec.AttemptID)}
 	for range n {
 		kb, vb := s.kcol.NewBuilder(), s.vcol.NewBuilder()
@@ -133,7 +180,7 @@ func (b *buckets[K, V]) add(k K, v V) {
 	}
 	p := int(b.s.key.Hash(k) % b.parts)
 	b.size[p] += b.addK[p](k) + b.addV[p](v)
-	if b.size[p] >= batchBytes {
+	if b.size[p] >= b.limit {
 		b.err = b.flush(p)
 	}
 }
@@ -180,5 +227,8 @@ func (b *buckets[K, V]) close() error {
 	}
 	err := b.w.Close(b.tc.ctx)
 	b.tc.count("shuffle_bytes_written", b.w.Bytes)
+	if b.w.Retries > 0 {
+		b.tc.count("shuffle_publish_retries", b.w.Retries)
+	}
 	return err
 }

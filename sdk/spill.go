@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -27,19 +28,17 @@ type aggregator[K comparable, V, A any] struct {
 	fold    func(A, A) A     // merges two accumulators of a key
 	expand  func(A, func(V)) // the values an accumulator stands for
 	t       *table[K, A]
-	bytes   int64 // estimated bytes held by t
+	grows   bool  // A is a list of every V: each value adds to it
+	held    int64 // bytes of the values in t beyond the table's own
+	rows    int64
 	budget  int64
 	runs    []string
 	spilled int64 // rows spilled
 }
 
-// entryOverhead approximates a map entry's and a slice slot's cost beyond
-// the key and value themselves.
-const entryOverhead = 64
-
 func newAggregator[K comparable, V, A any](s *keyed[K, V], tc *taskCtx, lift func(V) A, fold func(A, A) A, expand func(A, func(V))) *aggregator[K, V, A] {
 	return &aggregator[K, V, A]{s: s, tc: tc, lift: lift, fold: fold, expand: expand,
-		t: newTable[K, A](fold, s.key.Clone), budget: tc.aggregationBudget()}
+		t: newTable[K, A](fold, s.key), grows: reflect.TypeFor[A]() != reflect.TypeFor[V](), budget: tc.memory().aggregate}
 }
 
 // add folds one row in, spilling first if the budget is spent.
@@ -47,13 +46,14 @@ func (g *aggregator[K, V, A]) add(k K, v V) {
 	if g.tc.err != nil {
 		return
 	}
-	n := g.t.len()
-	g.t.add(k, g.lift(v))
-	g.bytes += int64(g.s.vcol.Size(v))
-	if g.t.len() > n {
-		g.bytes += int64(g.s.kcol.Size(k) + entryOverhead)
+	if g.s.vcol.Clone != nil {
+		v = g.s.vcol.Clone(v) // kept: detach it from the batch it was read from
 	}
-	if g.bytes > g.budget {
+	if g.grows || g.s.vcol.Clone != nil {
+		g.held += int64(g.s.vcol.Size(v)) // a value kept in a list, or its contents
+	}
+	g.t.add(k, g.lift(v))
+	if g.rows++; g.rows%64 == 0 && g.held+g.t.bytes() > g.budget { // bytes costs a few loads: not on every row
 		g.tc.err = g.spill()
 	}
 }
@@ -71,14 +71,14 @@ func (g *aggregator[K, V, A]) spill() error {
 	}
 	w := &runWriter[K, V]{s: g.s, iw: ipc.NewWriter(f, ipc.WithSchema(g.s.schema))}
 	w.reset()
-	g.t.each(g.s.key.Compare, func(k K, a A) { g.expand(a, func(v V) { w.add(k, v) }) })
+	g.t.each(true, func(k K, a A) { g.expand(a, func(v V) { w.add(k, v) }) })
 	err = errors.Join(w.flush(), w.iw.Close(), f.Close())
 	if err != nil {
 		return fmt.Errorf("spill %s: %w", path, err)
 	}
 	g.runs = append(g.runs, path)
 	g.spilled += w.rows
-	g.bytes = 0
+	g.held = 0
 	return nil
 }
 
@@ -89,7 +89,7 @@ func (g *aggregator[K, V, A]) emit(out func(K, A)) error {
 		return g.tc.err
 	}
 	if len(g.runs) == 0 {
-		g.t.each(g.s.key.Compare, out)
+		g.t.each(true, out)
 		return nil
 	}
 	defer os.RemoveAll(filepath.Dir(g.runs[0]))
@@ -98,7 +98,38 @@ func (g *aggregator[K, V, A]) emit(out func(K, A)) error {
 	}
 	g.tc.count("spilled_runs", int64(len(g.runs)))
 	g.tc.count("spilled_records", g.spilled)
-	return g.merge(out)
+	for len(g.runs) > mergeFanIn {
+		if err := g.compact(); err != nil {
+			return err
+		}
+	}
+	return g.merge(g.runs, out)
+}
+
+// mergeFanIn is the most runs merged at once (Hadoop's io.sort.factor):
+// each open run holds a file and a batch in memory. Tests lower it.
+var mergeFanIn = 64
+
+// compact merges the oldest mergeFanIn runs into one new run.
+func (g *aggregator[K, V, A]) compact() error {
+	path := filepath.Join(filepath.Dir(g.runs[0]), fmt.Sprintf("merged-%04d.arrow", len(g.runs)))
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("merge: %w", err)
+	}
+	w := &runWriter[K, V]{s: g.s, iw: ipc.NewWriter(f, ipc.WithSchema(g.s.schema))}
+	w.reset()
+	err = g.merge(g.runs[:mergeFanIn], func(k K, a A) { g.expand(a, func(v V) { w.add(k, v) }) })
+	err = errors.Join(err, w.flush(), w.iw.Close(), f.Close())
+	if err != nil {
+		return fmt.Errorf("merge into %s: %w", path, err)
+	}
+	for _, r := range g.runs[:mergeFanIn] {
+		os.Remove(r)
+	}
+	g.runs = append(g.runs[mergeFanIn:], path)
+	g.tc.count("merge_passes", 1)
+	return nil
 }
 
 // runWriter writes sorted rows to a run in batches.
@@ -141,12 +172,12 @@ func (w *runWriter[K, V]) flush() error {
 	return w.iw.Write(rec)
 }
 
-// merge reads the runs together in key order, folding the rows of each
-// key into one accumulator.
-func (g *aggregator[K, V, A]) merge(out func(K, A)) error {
+// merge reads runs together in key order, folding the rows of each key
+// into one accumulator.
+func (g *aggregator[K, V, A]) merge(runs []string, out func(K, A)) error {
 	h := &runHeap[K, V]{compare: g.s.key.Compare}
 	defer h.close()
-	for _, path := range g.runs {
+	for _, path := range runs {
 		c, err := openRun(g.s, path)
 		if err != nil {
 			return err

@@ -66,6 +66,7 @@ type Config struct {
 // Run serves tasks until the job master says exit or ctx ends.
 func Run(ctx context.Context, cfg Config, run RunFunc) error {
 	nc, appID, containerID, workerID, log := cfg.NC, cfg.AppID, cfg.ContainerID, cfg.WorkerID, cfg.Logger
+	defer startProfile(containerID)()
 	js, err := jetstream.New(nc, jetstream.WithPublishAsyncMaxPending(shuffle.MaxPending))
 	if err != nil {
 		return err

@@ -11,6 +11,11 @@ const (
 	EnvMemoryBytes = "SPINDLE_MEMORY_BYTES" // the container's memory grant, in bytes
 	EnvVCores      = "SPINDLE_VCORES"       // the container's vcore grant
 	EnvLocalDir    = "SPINDLE_LOCAL_DIR"    // a directory on the worker's disk for the container's local state
+	// EnvConnectTimeout is how long a container keeps trying to reach
+	// NATS at start, as a Go duration ("5m0s"): the worker's
+	// --connect-timeout. "0s" means one attempt, a negative duration no
+	// limit.
+	EnvConnectTimeout = "SPINDLE_CONNECT_TIMEOUT"
 )
 
 // Roles of a job binary.

@@ -31,6 +31,10 @@ type TaskSpec struct {
 	Inputs []ShuffleInput `json:"inputs,omitempty"`
 	// Outputs gives, for each shuffle the stage writes, its partition count.
 	Outputs []ShuffleOutput `json:"outputs,omitempty"`
+	// Fresh tells the attempt not to resume from a checkpoint: the task's
+	// earlier output was found lost or corrupt, and a checkpoint would
+	// take it over again.
+	Fresh bool `json:"fresh,omitempty"`
 }
 
 // Split is a byte range of one input file.
@@ -86,6 +90,11 @@ type TaskResult struct {
 	// Prefixes are the shuffle batches of earlier attempts that this one
 	// took over from a checkpoint; they are part of its output.
 	Prefixes []Prefix `json:"prefixes,omitempty"`
+	// LostInputs names the producer attempts whose shuffle data this
+	// attempt found missing, duplicated beyond repair or corrupt. The
+	// attempt failed through no fault of its own: the job master runs
+	// those producers again, then this task.
+	LostInputs []string `json:"lost_inputs,omitempty"`
 }
 
 // StagedFile is a sink file written under Temp, to be renamed to Final
