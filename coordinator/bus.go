@@ -2,12 +2,14 @@ package coordinator
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -42,18 +44,18 @@ func connect(ctx context.Context, cfg Config) (*bus, error) {
 	return b, nil
 }
 
-// embed starts a NATS server with JetStream storing under DataDir/nats.
+// ErrListen is wrapped by the error of Run when the coordinator cannot
+// listen where it was told to (a bad address, a port in use): a usage
+// error, not a failure of the cluster.
+var ErrListen = errors.New("coordinator: cannot listen")
+
+// embed starts a NATS server with JetStream storing under DataDir/nats. A
+// port in use is reported at once: the server itself would only fail to
+// become ready.
 func embed(cfg Config) (*server.Server, string, error) {
-	host, portStr, err := net.SplitHostPort(cfg.Listen)
+	host, port, err := listenAddr(cfg.Listen)
 	if err != nil {
-		return nil, "", fmt.Errorf("coordinator: listen address %q: %w", cfg.Listen, err)
-	}
-	port, err := strconv.Atoi(portStr)
-	if err != nil {
-		return nil, "", fmt.Errorf("coordinator: listen port %q: %w", portStr, err)
-	}
-	if port == 0 {
-		port = server.RANDOM_PORT
+		return nil, "", err
 	}
 	srv, err := server.NewServer(&server.Options{
 		ServerName: "spindle-coordinator",
@@ -73,6 +75,47 @@ func embed(cfg Config) (*server.Server, string, error) {
 		return nil, "", fmt.Errorf("coordinator: nats server did not start on %s", cfg.Listen)
 	}
 	return srv, clientURL(srv.Addr()), nil
+}
+
+// listenAddr splits addr into the embedded server's host and port, and
+// checks that the port is free (any port if addr's is 0).
+func listenAddr(addr string) (string, int, error) {
+	host, portStr, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", 0, fmt.Errorf("%w on %q: %v", ErrListen, addr, err)
+	}
+	port, err := strconv.Atoi(portStr)
+	if err != nil || port < 0 || port > 65535 {
+		return "", 0, fmt.Errorf("%w on %q: bad port %q", ErrListen, addr, portStr)
+	}
+	if port == 0 {
+		return host, server.RANDOM_PORT, nil
+	}
+	return host, port, probeListen(addr)
+}
+
+// probeListen fails with ErrListen unless addr can be listened on. The
+// listener is closed at once, for the server to take the address.
+func probeListen(addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("%w on %s: %v", ErrListen, addr, listenCause(err))
+	}
+	return ln.Close()
+}
+
+// listenCause is the reason in a net.Listen error ("address already in
+// use"), without the address it repeats.
+func listenCause(err error) error {
+	var errno syscall.Errno
+	if errors.As(err, &errno) {
+		return errno
+	}
+	var op *net.OpError
+	if errors.As(err, &op) && op.Err != nil {
+		return op.Err
+	}
+	return err
 }
 
 // clientURL is the URL clients use to reach addr, loopback if it is a

@@ -31,13 +31,17 @@ type Config struct {
 	// PreemptGrace is how long a job master is warned before a container
 	// is preempted (default 5s).
 	PreemptGrace time.Duration
+	// MasterTimeout is how long a job master may send no report before
+	// its attempt counts as failed (default 2m; negative disables).
+	MasterTimeout time.Duration
 }
 
 // Defaults applied by Run.
 const (
-	DefaultNodeTimeout = 3 * time.Second
-	defaultListen      = "127.0.0.1:4222"
-	tickEvery          = 250 * time.Millisecond
+	DefaultNodeTimeout   = 3 * time.Second
+	DefaultMasterTimeout = 2 * time.Minute // job masters report every 500 ms
+	defaultListen        = "127.0.0.1:4222"
+	tickEvery            = 250 * time.Millisecond
 )
 
 // Run serves until ctx is done. ready is called once with the cluster's
@@ -72,6 +76,7 @@ func Run(ctx context.Context, cfg Config, ready func(natsURL string)) error {
 		return err
 	}
 	defer unsubscribe()
+	sh.announce()
 	stopHTTP, err := startHTTP(cfg.HTTP, sh, cfg.Logger)
 	if err != nil {
 		return err
@@ -98,6 +103,12 @@ func withDefaults(cfg Config) (Config, func(), error) {
 	if cfg.NodeTimeout <= 0 {
 		cfg.NodeTimeout = DefaultNodeTimeout
 	}
+	switch {
+	case cfg.MasterTimeout == 0:
+		cfg.MasterTimeout = DefaultMasterTimeout
+	case cfg.MasterTimeout < 0:
+		cfg.MasterTimeout = 0
+	}
 	if cfg.Listen == "" {
 		cfg.Listen = defaultListen
 	}
@@ -120,7 +131,7 @@ func startHTTP(addr string, sh *shell, log *slog.Logger) (stop func(), err error
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return nil, fmt.Errorf("coordinator: http listen %s: %w", addr, err)
+		return nil, fmt.Errorf("%w on %s (HTTP): %v", ErrListen, addr, listenCause(err))
 	}
 	srv := &http.Server{Handler: newHTTPHandler(sh), ReadHeaderTimeout: 5 * time.Second}
 	done := make(chan struct{})

@@ -53,6 +53,21 @@ func (sh *shell) subscribe() (func(), error) {
 	return unsubscribe, nil
 }
 
+// announce tells workers that this coordinator serves its subjects, so
+// that they register at once instead of at their next periodic
+// registration (a restarted coordinator knows no workers). Workers whose
+// NATS connection dropped with the embedded server register on reconnect
+// as well.
+func (sh *shell) announce() {
+	if err := sh.nc.Publish(proto.SubjCoordStarted, nil); err != nil {
+		sh.log.Warn("announcing the start", "err", err)
+		return
+	}
+	if err := sh.nc.Flush(); err != nil {
+		sh.log.Warn("announcing the start", "err", err)
+	}
+}
+
 // handle decodes a JSON request of type Req, runs fn and, if the message
 // has a reply subject, sends fn's reply as JSON. A bad request gets
 // {"error": ...}, which every reply type decodes.

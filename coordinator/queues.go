@@ -24,6 +24,7 @@ func newState(cfg Config) (*cluster.State, error) {
 	if err != nil {
 		return nil, fmt.Errorf("coordinator: %w", err)
 	}
+	st.SetMasterTimeout(cfg.MasterTimeout)
 	return st, nil
 }
 

@@ -155,6 +155,11 @@ func (sh *shell) apply(eff cluster.Effects) {
 		sh.publish(proto.AppEvents(e.AppID), e.Event)
 	}
 	sh.persist(eff)
+	for _, a := range eff.Persist {
+		if proto.Final(a.State) {
+			sh.nc.Publish(proto.AppState(a.ID), nil)
+		}
+	}
 	for _, name := range eff.DeleteStreams {
 		sh.background(func() {
 			if err := sh.store.deleteStream(sh.ctx, name); err != nil {

@@ -211,6 +211,21 @@ func TestKillWorkerDuringMap(t *testing.T) {
 	})
 }
 
+// SIGKILL of a worker the moment the job is submitted, before any task
+// ran: the job master (if it was there) or the executors it was about to
+// get are replaced, and the job finishes.
+func TestKillWorkerBeforeFirstTask(t *testing.T) {
+	c := startCluster(t, 3)
+	app, out := slowJob(t, c, "1ms", "0s")
+	c.signalWorker(t, "worker-0", syscall.SIGKILL)
+	st := c.finish(t, app, out)
+	for _, x := range st.Tasks {
+		if x.WorkerID == "worker-0" && x.State == proto.AttemptSucceeded {
+			t.Errorf("attempt %s succeeded on the killed worker", x.ID)
+		}
+	}
+}
+
 func TestKillWorkerDuringReduce(t *testing.T) {
 	_, _, st := killWorkerDuring(t, "s1", "0s", "2ms")
 	for _, x := range st.Tasks {
@@ -259,41 +274,5 @@ func TestPausedWorkerIsFenced(t *testing.T) {
 		if x.Task == a.Task && x.Attempt == a.Attempt && x.State == proto.AttemptSucceeded {
 			t.Errorf("the paused worker's attempt %s-a%d succeeded after it was declared lost", x.Task, x.Attempt)
 		}
-	}
-}
-
-func TestKillJobMaster(t *testing.T) {
-	c := startCluster(t, 3)
-	app, out := slowJob(t, c, "3ms", "0s")
-	var done []string
-	var jm proto.Container
-	c.waitFor(t, time.Minute, "a committed map task", func() bool {
-		st := c.status(t, app)
-		done = done[:0]
-		for _, a := range st.Tasks {
-			if a.State == proto.AttemptSucceeded {
-				done = append(done, a.Task)
-			}
-		}
-		for _, ctr := range st.Containers {
-			if ctr.Role == proto.RoleJobMaster {
-				jm = ctr
-			}
-		}
-		return len(done) > 0
-	})
-	syscall.Kill(containerPID(t, jm.ID), syscall.SIGKILL)
-	st := c.finish(t, app, out)
-	if st.MasterAttempts != 2 {
-		t.Errorf("%d job master attempts, want 2", st.MasterAttempts)
-	}
-	for _, a := range st.Tasks { // the second job master's attempts
-		if slices.Contains(done, a.Task) {
-			t.Errorf("task %s, committed before the job master died, ran again (attempt %d)", a.Task, a.Attempt)
-		}
-	}
-	logs := spindle(t, 20*time.Second, "logs", app, "--coordinator", c.url)
-	if !strings.Contains(logs.stdout, "resuming job") {
-		t.Errorf("the second job master did not resume the job:\n%s", tail(logs.stdout, 3000))
 	}
 }

@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,30 +13,30 @@ import (
 	"spindle/internal/proto"
 )
 
-var buildFaulty = sync.OnceValues(func() (string, error) {
-	bin := filepath.Join(filepath.Dir(spindleBin), "faulty")
-	out, err := exec.Command("go", "build", "-o", bin, "./testdata/jobs/faulty").CombinedOutput()
-	if err != nil {
-		return "", &buildError{err, string(out)}
-	}
-	return bin, nil
-})
+// testJobs holds, by name, the build of each test job in testdata/jobs,
+// done once.
+var testJobs sync.Map // name → func() (string, error)
 
-type buildError struct {
-	err error
-	out string
-}
-
-func (e *buildError) Error() string { return e.err.Error() + "\n" + e.out }
-
-func faultyBin(t *testing.T) string {
+// testJob returns the binary of the test job testdata/jobs/name, built
+// the first time it is asked for.
+func testJob(t *testing.T, name string) string {
 	t.Helper()
-	bin, err := buildFaulty()
+	build, _ := testJobs.LoadOrStore(name, sync.OnceValues(func() (string, error) {
+		bin := filepath.Join(filepath.Dir(spindleBin), name)
+		out, err := exec.Command("go", "build", "-o", bin, "./testdata/jobs/"+name).CombinedOutput()
+		if err != nil {
+			return "", fmt.Errorf("build test job %s: %v\n%s", name, err, out)
+		}
+		return bin, nil
+	}))
+	bin, err := build.(func() (string, error))()
 	if err != nil {
 		t.Fatal(err)
 	}
 	return bin
 }
+
+func faultyBin(t *testing.T) string { return testJob(t, "faulty") }
 
 // A task that panics every time fails the job after its attempts, and the
 // failure names the task and the panic.
@@ -131,10 +132,7 @@ func processesUnder(t *testing.T, dir string) []string {
 // A job that builds a different pipeline in its executors than in its job
 // master fails with a fingerprint error, not with wrong output.
 func TestFingerprintMismatchFailsJob(t *testing.T) {
-	bin := filepath.Join(filepath.Dir(spindleBin), "mismatch")
-	if out, err := exec.Command("go", "build", "-o", bin, "./testdata/jobs/mismatch").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := testJob(t, "mismatch")
 	c := startCluster(t, 1)
 	out := filepath.Join(t.TempDir(), "out")
 	r := spindle(t, 2*time.Minute, "submit", "--coordinator", c.url, bin, "--",

@@ -90,9 +90,10 @@ func spindle(t *testing.T, timeout time.Duration, args ...string) result {
 
 // cluster is a coordinator and workers running as separate processes.
 type cluster struct {
-	url     string
-	dir     string
-	workers []*exec.Cmd
+	url             string
+	dir             string
+	workers         []*exec.Cmd
+	coordinatorArgs []string // extra flags of the coordinator
 }
 
 // freePort returns a loopback port that was free a moment ago.
@@ -111,10 +112,15 @@ func freePort(t *testing.T) int {
 // the test ends.
 func startCluster(t *testing.T, n int) *cluster {
 	t.Helper()
-	c := &cluster{dir: t.TempDir()}
+	return startClusterWith(t, n)
+}
+
+// startClusterWith is startCluster with extra coordinator flags.
+func startClusterWith(t *testing.T, n int, coordinatorArgs ...string) *cluster {
+	t.Helper()
+	c := &cluster{dir: t.TempDir(), coordinatorArgs: coordinatorArgs}
 	c.url = fmt.Sprintf("nats://127.0.0.1:%d", freePort(t))
-	c.start(t, "coordinator", "coordinator", "--listen", strings.TrimPrefix(c.url, "nats://"),
-		"--http", "", "--data-dir", filepath.Join(c.dir, "coordinator"))
+	c.startCoordinator(t, "coordinator")
 	c.waitFor(t, 20*time.Second, "the coordinator to answer", func() bool {
 		return spindle(t, 10*time.Second, "nodes", "--coordinator", c.url).code == 0
 	})
@@ -125,6 +131,15 @@ func startCluster(t *testing.T, n int) *cluster {
 		return len(c.nodes(t, proto.NodeRunning)) == n
 	})
 	return c
+}
+
+// startCoordinator starts the coordinator on c.url with its data in
+// c.dir/coordinator (the same every time: a restart resumes), logging to
+// name.log.
+func (c *cluster) startCoordinator(t *testing.T, name string) *proc {
+	args := []string{"coordinator", "--listen", strings.TrimPrefix(c.url, "nats://"),
+		"--http", "", "--data-dir", filepath.Join(c.dir, "coordinator")}
+	return c.startProc(t, name, append(args, c.coordinatorArgs...)...)
 }
 
 // startWorker starts worker i (ID worker-i, data in c.dir/worker-i); a
@@ -139,6 +154,48 @@ func (c *cluster) startWorker(t *testing.T, i int, logSuffix string) *exec.Cmd {
 // the test prints if it fails.
 func (c *cluster) start(t *testing.T, name string, args ...string) *exec.Cmd {
 	t.Helper()
+	return c.startProc(t, name, args...).cmd
+}
+
+// proc is a spindle process started by startProc.
+type proc struct {
+	cmd  *exec.Cmd
+	log  string        // path of its stdout and stderr
+	done chan struct{} // closed once it has exited: cmd.ProcessState is set
+}
+
+// stop interrupts p and waits for it to exit, failing the test after d.
+func (p *proc) stop(t *testing.T, d time.Duration) {
+	t.Helper()
+	p.cmd.Process.Signal(os.Interrupt)
+	p.wait(t, d)
+}
+
+// wait waits for p to exit and returns its exit code, failing the test
+// after d.
+func (p *proc) wait(t *testing.T, d time.Duration) int {
+	t.Helper()
+	select {
+	case <-p.done:
+		return p.cmd.ProcessState.ExitCode()
+	case <-time.After(d):
+		t.Fatalf("%s did not exit within %v", p.log, d)
+		return 0
+	}
+}
+
+// logged reports whether p's log contains s.
+func (p *proc) logged(s string) bool { return fileContains(p.log, s) }
+
+// fileContains reports whether the file at path contains s.
+func fileContains(path, s string) bool {
+	data, _ := os.ReadFile(path)
+	return strings.Contains(string(data), s)
+}
+
+// startProc is start, returning the process's proc.
+func (c *cluster) startProc(t *testing.T, name string, args ...string) *proc {
+	t.Helper()
 	logPath := filepath.Join(c.dir, name+".log")
 	logf, err := os.Create(logPath)
 	if err != nil {
@@ -151,6 +208,7 @@ func (c *cluster) start(t *testing.T, name string, args ...string) *exec.Cmd {
 	}
 	done := make(chan struct{})
 	go func() { cmd.Wait(); logf.Close(); close(done) }()
+	p := &proc{cmd: cmd, log: logPath, done: done}
 	t.Cleanup(func() {
 		cmd.Process.Signal(os.Interrupt)
 		select {
@@ -164,7 +222,7 @@ func (c *cluster) start(t *testing.T, name string, args ...string) *exec.Cmd {
 			t.Logf("--- %s log ---\n%s", name, tail(string(data), 4000))
 		}
 	})
-	return cmd
+	return p
 }
 
 func tail(s string, n int) string {

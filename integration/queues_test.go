@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -166,18 +165,5 @@ func TestSubmitRefusals(t *testing.T) {
 	}
 }
 
-var slowBinPath string
-
-// slowBin builds the slow test job once.
-func slowBin(t *testing.T) string {
-	t.Helper()
-	if slowBinPath != "" {
-		return slowBinPath
-	}
-	path := filepath.Join(filepath.Dir(spindleBin), "slow")
-	if out, err := exec.Command("go", "build", "-o", path, "./testdata/jobs/slow").CombinedOutput(); err != nil {
-		t.Fatalf("build slow job: %v\n%s", err, out)
-	}
-	slowBinPath = path
-	return path
-}
+// slowBin is the slow test job.
+func slowBin(t *testing.T) string { return testJob(t, "slow") }

@@ -122,7 +122,7 @@ func TestBadInput(t *testing.T) {
 		{"output exists", []string{"run", wordcountBin, "--", "--input", "../testdata/wordcount", "--output", existing}, "already exists"},
 		{"no such package", []string{"run", "./no/such/pkg"}, "no/such/pkg"},
 		{"not a job binary", []string{"run", notJob}, "not a Spindle job"},
-		{"unreachable coordinator", []string{"submit", "--coordinator", "nats://127.0.0.1:1", wordcountBin, "--", "--input", "../testdata/wordcount", "--output", filepath.Join(tmp, "o2")}, "127.0.0.1:1"},
+		{"unreachable coordinator", []string{"submit", "--connect-timeout", "0", "--coordinator", "nats://127.0.0.1:1", wordcountBin, "--", "--input", "../testdata/wordcount", "--output", filepath.Join(tmp, "o2")}, "127.0.0.1:1"},
 		{"status unreachable", []string{"status", "application_1_0001", "--coordinator", "nats://127.0.0.1:1"}, "127.0.0.1:1"},
 	}
 	for _, tt := range tests {

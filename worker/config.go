@@ -14,17 +14,34 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"time"
 
 	"spindle/internal/proto"
 )
 
 // Config configures a worker.
 type Config struct {
-	NATSURL  string
-	DataDir  string          // containers' logs, binary cache, worker-id file
+	NATSURL string
+	DataDir string // containers' logs, binary cache, worker-id file
+	// CacheDir holds the cached job binaries, by SHA-256 ("" is
+	// DataDir/cache). Workers of one machine may share it: a binary
+	// appears there atomically and is fetched once.
+	CacheDir string
 	WorkerID string          // "" = read DataDir/worker-id or create "w-<8 hex>" and store it
 	Capacity proto.Resources // zero fields = machine defaults (runtime.NumCPU(), total memory from /proc/meminfo)
 	Logger   *slog.Logger
+	// ConnectTimeout is how long Run keeps trying, at start, to reach
+	// NATS and then to have its registration accepted, with backoff: 0
+	// means one attempt of each, a negative value no limit. Containers
+	// get it too (proto.EnvConnectTimeout), for their own connection.
+	ConnectTimeout time.Duration
+	// MemoryLimitRatio sets each container's memory limit to
+	// max(grant×ratio, grant+64 MiB); a container whose process group's
+	// resident memory exceeds it is killed (see memoryPolicy). 0 disables
+	// the kill (peaks are still measured); otherwise it must be at least 1.
+	// The spindle worker command defaults to DefaultMemoryLimitRatio.
+	MemoryLimitRatio float64
+	MonitorInterval  time.Duration // how often containers' memory is measured; 0 = 500 ms
 }
 
 // ErrBadWorkerID is returned for a worker ID that cannot be part of a NATS
@@ -50,6 +67,12 @@ func withDefaults(cfg Config) (Config, error) {
 		return cfg, err
 	}
 	cfg.WorkerID = id
+	if r := cfg.MemoryLimitRatio; r != 0 && !(r >= 1) {
+		return cfg, fmt.Errorf("worker: memory limit ratio %g: want 0 (no limit) or at least 1", r)
+	}
+	if cfg.MonitorInterval <= 0 {
+		cfg.MonitorInterval = defaultMonitorInterval
+	}
 	cfg.Capacity, err = capacity(cfg.Capacity)
 	return cfg, err
 }

@@ -32,11 +32,15 @@ type process struct {
 	cmd      *exec.Cmd
 	done     chan struct{} // closed when the process has been waited for
 	stopping bool          // SIGTERM sent; guarded by procs.mu
+	// Set by the resource monitor; guarded by procs.mu.
+	peakRSS    int64  // highest resident memory sampled for its process group
+	killReason string // why the monitor killed it, if it did
 }
 
 // procs tracks running containers. Every process has a waiter goroutine,
-// and every stop a killer goroutine; wg counts both, so that wait returns
-// when all are gone.
+// every stop a killer goroutine, and the resource monitor (if watch started
+// it) one more; wg counts them all, so that stopAll returns when all are
+// gone.
 type procs struct {
 	dir    string // DataDir/containers
 	env    []string
@@ -44,12 +48,13 @@ type procs struct {
 
 	mu     sync.Mutex // protects m and closed
 	m      map[string]*process
-	closed bool // set by stopAll: no more starts
+	closed bool          // set by stopAll: no more starts
+	quit   chan struct{} // closed by stopAll: the monitor stops
 	wg     sync.WaitGroup
 }
 
 func newProcs(dir string, env []string, onExit func(proto.ContainerExit)) *procs {
-	return &procs{dir: dir, env: env, onExit: onExit, m: map[string]*process{}}
+	return &procs{dir: dir, env: env, onExit: onExit, m: map[string]*process{}, quit: make(chan struct{})}
 }
 
 // containerDir is where a container's spec and output live.
@@ -150,19 +155,25 @@ func (p *procs) waitFor(proc *process) {
 	err := proc.cmd.Wait()
 	p.mu.Lock()
 	delete(p.m, proc.spec.ContainerID)
+	peak, killReason := proc.peakRSS, proc.killReason
 	p.mu.Unlock()
 	close(proc.done)
 	ex := proto.ContainerExit{WorkerID: proc.spec.WorkerID, AppID: proc.spec.AppID, ContainerID: proc.spec.ContainerID}
-	ex.ExitCode, ex.Error = exitStatus(proc.cmd.ProcessState, err)
+	ex.ExitCode, ex.Error = exitStatus(proc.cmd.ProcessState, err, killReason)
+	ex.PeakRSS = peak
 	p.onExit(ex)
 }
 
-// exitStatus turns a wait result into an exit code and an error message.
-func exitStatus(ps *os.ProcessState, waitErr error) (int, string) {
+// exitStatus turns a wait result into an exit code and an error message:
+// killReason, if set, for a process that died of a signal.
+func exitStatus(ps *os.ProcessState, waitErr error, killReason string) (int, string) {
 	if ps == nil {
 		return -1, fmt.Sprintf("wait: %v", waitErr)
 	}
 	if ws, ok := ps.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		if killReason != "" {
+			return -1, killReason
+		}
 		return -1, "killed by signal " + signalName(ws.Signal())
 	}
 	return ps.ExitCode(), ""
@@ -228,10 +239,13 @@ func (p *procs) running() []string {
 	return ids
 }
 
-// stopAll stops every container and waits for their processes.
+// stopAll stops every container and the monitor, and waits for them.
 func (p *procs) stopAll() {
 	p.mu.Lock()
-	p.closed = true
+	if !p.closed {
+		p.closed = true
+		close(p.quit)
+	}
 	p.mu.Unlock()
 	p.stop("", "")
 	p.wg.Wait()

@@ -10,6 +10,7 @@
 //	cache/<sha256>                     job binaries
 //	containers/<app>/<container>/      spec.json, stdout, stderr
 //
-// It may import spindle/internal/proto and the NATS client; nothing of the
+// It may import spindle/internal/proto, spindle/internal/rpc,
+// spindle/internal/retry and the NATS client; nothing of the
 // coordinator, sdk, dataflow or shuffle.
 package worker

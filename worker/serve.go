@@ -13,14 +13,16 @@ import (
 	"spindle/internal/rpc"
 )
 
-// subscribe serves the worker's launch, stop and logs subjects and returns
-// a function that stops serving them.
+// subscribe serves the worker's launch, stop and logs subjects, listens
+// for coordinators' start announcements, and returns a function that
+// stops all of it.
 func (w *worker) subscribe() (func(), error) {
 	id := w.cfg.WorkerID
 	handlers := map[string]nats.MsgHandler{
 		proto.WorkerLaunch(id): w.onLaunch,
 		proto.WorkerStop(id):   w.onStop,
 		proto.WorkerLogs(id):   w.onLogs,
+		proto.SubjCoordStarted: w.onCoordStarted,
 	}
 	var subs []*nats.Subscription
 	unsubscribe := func() {

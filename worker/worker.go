@@ -3,7 +3,6 @@ package worker
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -15,13 +14,14 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"spindle/internal/proto"
+	"spindle/internal/retry"
 )
 
 // Timing of the worker's conversation with the coordinator.
 const (
-	connectTimeout  = 5 * time.Second
+	connectTimeout  = 5 * time.Second // one attempt to connect
+	reconnectWait   = time.Second     // between reconnect attempts, once connected
 	requestTimeout  = 2 * time.Second
-	registerRetry   = time.Second
 	registerEvery   = 10 // heartbeats between idempotent re-registrations
 	fetchTimeout    = 90 * time.Second
 	defaultInterval = time.Second
@@ -37,24 +37,30 @@ type worker struct {
 	cache *cache
 	host  string
 	js    jetstream.JetStream
+	kick  chan struct{} // capacity 1: a registration is due at once (see kickRegister)
 }
 
-// Run registers with the coordinator at cfg.NATSURL and serves container
-// launches, stops and log requests until ctx is done; it then stops every
-// container, waits for them and returns nil. It fails fast if the NATS
-// server cannot be reached.
+// Run connects to NATS at cfg.NATSURL and registers with the coordinator,
+// retrying each with backoff for up to cfg.ConnectTimeout in all, then
+// serves container launches, stops and log requests until ctx is done; it
+// then stops every container, waits for them and returns nil. While it
+// runs it registers again as soon as its NATS connection comes back or a
+// coordinator announces its start, and every registerEvery heartbeats.
+// It returns an error if it could not connect or register in time, nil if
+// ctx ended first.
 func Run(ctx context.Context, cfg Config) error {
 	cfg, err := withDefaults(cfg)
 	if err != nil {
 		return err
 	}
-	nc, err := nats.Connect(cfg.NATSURL, nats.Name("spindle-worker-"+cfg.WorkerID),
-		nats.Timeout(connectTimeout), nats.MaxReconnects(-1))
+	start := time.Now()
+	kick := make(chan struct{}, 1)
+	nc, err := dial(ctx, cfg, kick)
 	if err != nil {
-		return fmt.Errorf("cannot reach coordinator at %s: %w", cfg.NATSURL, err)
+		return unlessDone(ctx, err)
 	}
 	defer nc.Close()
-	w, err := newWorker(ctx, cfg, nc)
+	w, err := newWorker(ctx, cfg, nc, kick)
 	if err != nil {
 		return err
 	}
@@ -64,25 +70,40 @@ func Run(ctx context.Context, cfg Config) error {
 		return err
 	}
 	defer unsubscribe()
-	interval, err := w.registerUntilAccepted(ctx)
+	interval, err := w.registerWithin(ctx, retry.Left(cfg.ConnectTimeout, time.Since(start)))
 	if err != nil {
-		return nil // ctx done before the coordinator answered
+		return unlessDone(ctx, err)
 	}
 	w.log.Info("worker registered", "id", cfg.WorkerID, "vcores", cfg.Capacity.VCores, "memory", cfg.Capacity.MemoryBytes)
-	w.heartbeat(ctx, interval)
+	w.run(ctx, interval)
 	return nil
 }
 
-func newWorker(ctx context.Context, cfg Config, nc *nats.Conn) (*worker, error) {
+// unlessDone returns err, or nil if ctx is done: a worker stopped while
+// it waited for the cluster has not failed.
+func unlessDone(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return nil
+	}
+	return err
+}
+
+func newWorker(ctx context.Context, cfg Config, nc *nats.Conn, kick chan struct{}) (*worker, error) {
 	js, err := jetstream.New(nc)
 	if err != nil {
 		return nil, fmt.Errorf("worker: jetstream: %w", err)
 	}
 	host, _ := os.Hostname()
-	w := &worker{ctx: ctx, cfg: cfg, log: cfg.Logger, nc: nc, host: host, js: js}
-	w.cache = &cache{dir: filepath.Join(cfg.DataDir, "cache"), src: objectFetcher{js: js}}
-	env := append(os.Environ(), proto.EnvNATSURL+"="+cfg.NATSURL)
+	w := &worker{ctx: ctx, cfg: cfg, log: cfg.Logger, nc: nc, host: host, js: js, kick: kick}
+	cacheDir := cfg.CacheDir
+	if cacheDir == "" {
+		cacheDir = filepath.Join(cfg.DataDir, "cache")
+	}
+	w.cache = &cache{dir: cacheDir, src: objectFetcher{js: js}}
+	env := append(os.Environ(), proto.EnvNATSURL+"="+cfg.NATSURL,
+		proto.EnvConnectTimeout+"="+cfg.ConnectTimeout.String())
 	w.procs = newProcs(filepath.Join(cfg.DataDir, "containers"), env, w.publishExit)
+	w.procs.watch(newMonitor(cfg, w.procs)) // the resource monitor; stopped by procs.stopAll
 	return w, nil
 }
 
@@ -97,50 +118,23 @@ func (f objectFetcher) Fetch(ctx context.Context, name string) (io.ReadCloser, e
 	return obs.Get(ctx, name)
 }
 
-// registerUntilAccepted registers, retrying until the coordinator accepts
-// or ctx is done, and returns the heartbeat interval.
-func (w *worker) registerUntilAccepted(ctx context.Context) (time.Duration, error) {
-	for {
-		interval, err := w.register(ctx)
-		if err == nil {
-			return interval, nil
-		}
-		w.log.Warn("register", "err", err)
-		select {
-		case <-ctx.Done():
-			return 0, ctx.Err()
-		case <-time.After(registerRetry):
-		}
-	}
+// run heartbeats every interval and keeps the worker registered until ctx
+// is done.
+func (w *worker) run(ctx context.Context, interval time.Duration) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		w.keepRegistered(ctx, registerEvery*interval)
+	}()
+	w.heartbeat(ctx, interval)
+	<-done
 }
 
-func (w *worker) register(ctx context.Context) (time.Duration, error) {
-	req, _ := json.Marshal(proto.RegisterRequest{WorkerID: w.cfg.WorkerID, Host: w.host, Capacity: w.cfg.Capacity})
-	ctx, cancel := context.WithTimeout(ctx, requestTimeout)
-	defer cancel()
-	msg, err := w.nc.RequestWithContext(ctx, proto.SubjRegister, req)
-	if err != nil {
-		return 0, err
-	}
-	var rep proto.RegisterReply
-	if err := json.Unmarshal(msg.Data, &rep); err != nil {
-		return 0, err
-	}
-	if rep.Error != "" {
-		return 0, errors.New(rep.Error)
-	}
-	if rep.HeartbeatInterval <= 0 {
-		rep.HeartbeatInterval = defaultInterval
-	}
-	return rep.HeartbeatInterval, nil
-}
-
-// heartbeat publishes a Heartbeat every interval and re-registers every
-// registerEvery beats, until ctx is done.
+// heartbeat publishes a Heartbeat every interval until ctx is done.
 func (w *worker) heartbeat(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
-	for beat := 1; ; beat++ {
+	for {
 		select {
 		case <-ctx.Done():
 			return
@@ -150,17 +144,12 @@ func (w *worker) heartbeat(ctx context.Context, interval time.Duration) {
 		if err := w.nc.Publish(proto.SubjHeartbeat, data); err != nil {
 			w.log.Warn("heartbeat", "err", err)
 		}
-		if beat%registerEvery == 0 {
-			if _, err := w.register(ctx); err != nil && ctx.Err() == nil {
-				w.log.Warn("re-register", "err", err)
-			}
-		}
 	}
 }
 
 // publishExit reports a container's exit to the coordinator.
 func (w *worker) publishExit(ex proto.ContainerExit) {
-	w.log.Info("container exited", "container", ex.ContainerID, "code", ex.ExitCode, "err", ex.Error)
+	w.log.Info("container exited", "container", ex.ContainerID, "code", ex.ExitCode, "err", ex.Error, "peak_rss", ex.PeakRSS)
 	data, _ := json.Marshal(ex)
 	if err := w.nc.Publish(proto.SubjExit, data); err != nil {
 		w.log.Error("publish exit", "container", ex.ContainerID, "err", err)

@@ -206,7 +206,7 @@ func TestWorkerRunsContainers(t *testing.T) {
 func TestRunFailsFastWithoutNATS(t *testing.T) {
 	start := time.Now()
 	err := Run(context.Background(), Config{NATSURL: "nats://127.0.0.1:1", DataDir: t.TempDir()})
-	if err == nil || !strings.HasPrefix(err.Error(), "cannot reach coordinator at nats://127.0.0.1:1: ") {
+	if err == nil || !strings.HasPrefix(err.Error(), "worker: cannot reach coordinator at nats://127.0.0.1:1: ") {
 		t.Errorf("err = %v", err)
 	}
 	if d := time.Since(start); d > 6*time.Second {

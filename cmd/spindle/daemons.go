@@ -2,7 +2,7 @@ package main
 
 import (
 	"context"
-	"fmt"
+	"errors"
 	"io"
 	"log/slog"
 	"os"
@@ -42,6 +42,7 @@ func coordinatorCommand() *cli.Command {
 			&cli.DurationFlag{Name: "node-timeout", Usage: "declare a silent worker lost after this long", DefaultText: "the coordinator's"},
 			queuesFlag(), placementFlag("the cluster's placement policy: "),
 			&cli.DurationFlag{Name: "preempt-grace", Usage: "warning a job master gets before a container is preempted", DefaultText: "5s"},
+			&cli.DurationFlag{Name: "master-timeout", Usage: "replace a job master that sends no report this long (negative: never)", DefaultText: "2m"},
 			logLevelFlag(),
 		},
 		Action: coordinatorAction,
@@ -63,20 +64,25 @@ func coordinatorAction(ctx context.Context, cmd *cli.Command) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	cfg := coordinator.Config{
-		DataDir:      cmd.String("data-dir"),
-		NATSURL:      cmd.String("nats-url"),
-		Listen:       cmd.String("listen"),
-		HTTP:         cmd.String("http"),
-		NodeTimeout:  cmd.Duration("node-timeout"),
-		Logger:       log,
-		QueuesFile:   sc.queues,
-		Placement:    sc.placement,
-		PreemptGrace: cmd.Duration("preempt-grace"),
-		Reload:       onSIGHUP(ctx),
+		DataDir:       cmd.String("data-dir"),
+		NATSURL:       cmd.String("nats-url"),
+		Listen:        cmd.String("listen"),
+		HTTP:          cmd.String("http"),
+		NodeTimeout:   cmd.Duration("node-timeout"),
+		Logger:        log,
+		QueuesFile:    sc.queues,
+		Placement:     sc.placement,
+		PreemptGrace:  cmd.Duration("preempt-grace"),
+		MasterTimeout: cmd.Duration("master-timeout"),
+		Reload:        onSIGHUP(ctx),
 	}
 	ready := func(url string) { log.Info("coordinator ready", "url", url) }
-	if err := coordinator.Run(ctx, cfg, ready); err != nil {
-		return exitError{code: exitFailed, err: fmt.Errorf("coordinator: %w", err)}
+	err = coordinator.Run(ctx, cfg, ready) // its errors name the coordinator
+	switch {
+	case errors.Is(err, coordinator.ErrListen):
+		return usageError{err}
+	case err != nil:
+		return exitError{code: exitFailed, err: err}
 	}
 	return nil
 }
@@ -90,7 +96,11 @@ func workerCommand() *cli.Command {
 			&cli.IntFlag{Name: "vcores", Usage: "vcores to offer", DefaultText: "the machine's"},
 			&cli.StringFlag{Name: "memory", Usage: "memory to offer, e.g. 8GiB", DefaultText: "the machine's"},
 			&cli.StringFlag{Name: "data-dir", Value: "spindle-data/worker", Usage: "the worker's state and cached binaries"},
+			&cli.StringFlag{Name: "cache-dir", Usage: "cached job binaries, which workers of one machine may share", DefaultText: "DATA-DIR/cache"},
 			&cli.StringFlag{Name: "id", Usage: "worker ID, unique in the cluster", DefaultText: "chosen by the worker"},
+			&cli.FloatFlag{Name: "memory-limit-ratio", Value: worker.DefaultMemoryLimitRatio, Validator: memoryLimitRatio,
+				Usage: "kill a container whose resident memory exceeds max(grant×`RATIO`, grant+64MiB); 0 disables"},
+			connectTimeoutFlag(defaultWorkerConnectTimeout),
 			logLevelFlag(),
 		},
 		Action: workerAction,
@@ -110,16 +120,28 @@ func workerAction(ctx context.Context, cmd *cli.Command) error {
 		return err
 	}
 	cfg := worker.Config{
-		NATSURL:  cmd.String("coordinator"),
-		DataDir:  cmd.String("data-dir"),
-		WorkerID: cmd.String("id"),
-		Capacity: capacity,
-		Logger:   log,
+		NATSURL:        cmd.String("coordinator"),
+		DataDir:        cmd.String("data-dir"),
+		CacheDir:       cmd.String("cache-dir"),
+		WorkerID:       cmd.String("id"),
+		Capacity:       capacity,
+		Logger:         log,
+		ConnectTimeout: cmd.Duration("connect-timeout"),
+
+		MemoryLimitRatio: cmd.Float("memory-limit-ratio"),
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := worker.Run(ctx, cfg); err != nil {
-		return exitError{code: exitFailed, err: fmt.Errorf("worker: %w", err)}
+	if err := worker.Run(ctx, cfg); err != nil { // its errors name the worker
+		return exitError{code: exitFailed, err: err}
+	}
+	return nil
+}
+
+// memoryLimitRatio checks a --memory-limit-ratio value.
+func memoryLimitRatio(r float64) error {
+	if r != 0 && !(r >= 1) {
+		return errors.New("want 0 (no limit) or at least 1")
 	}
 	return nil
 }

@@ -19,6 +19,7 @@ type job struct {
 	args   []string // job arguments
 	desc   description
 	tmp    string // directory holding a binary built here, or ""
+	hash   string // SHA-256 of the binary once it is in the object store
 }
 
 // close removes a binary prepareJob built.

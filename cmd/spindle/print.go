@@ -47,6 +47,9 @@ func printStatus(w io.Writer, a proto.App) error {
 	if a.Diagnostics != "" {
 		fmt.Fprintf(tw, "diagnostics\t%s\n", oneLine(a.Diagnostics))
 	}
+	if a.Waiting != "" {
+		fmt.Fprintf(tw, "waiting\t%s\n", oneLine(a.Waiting))
+	}
 	fmt.Fprintf(tw, "submitted\t%s\n", when(a.SubmittedAt))
 	if !a.FinishedAt.IsZero() {
 		fmt.Fprintf(tw, "finished\t%s (took %v)\n", when(a.FinishedAt), a.FinishedAt.Sub(a.SubmittedAt).Round(100*time.Millisecond))
@@ -92,10 +95,14 @@ func printContainers(w io.Writer, cs []proto.Container) error {
 	}
 	tw := table(w)
 	fmt.Fprintln(w, "\nCONTAINERS")
-	fmt.Fprintln(tw, "ID\tROLE\tWORKER\tSTATE\tEXIT\tVCORES\tMEMORY\tERROR")
+	fmt.Fprintln(tw, "ID\tROLE\tWORKER\tSTATE\tEXIT\tVCORES\tMEMORY\tPEAK RSS\tERROR")
 	for _, c := range cs {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%s\t%s\n", c.ID, c.Role, c.WorkerID, c.State, c.ExitCode,
-			c.Resources.VCores, size.Format(c.Resources.MemoryBytes), oneLine(c.Error))
+		peak := "-"
+		if c.PeakRSS > 0 {
+			peak = size.Format(c.PeakRSS)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%s\t%s\t%s\n", c.ID, c.Role, c.WorkerID, c.State, c.ExitCode,
+			c.Resources.VCores, size.Format(c.Resources.MemoryBytes), peak, oneLine(c.Error))
 	}
 	return tw.Flush()
 }

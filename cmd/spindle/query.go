@@ -21,7 +21,7 @@ func queryCommand(name, usage string, argNames []string, fn func(context.Context
 		Name:      name,
 		Usage:     usage,
 		ArgsUsage: argsUsage,
-		Flags:     append([]cli.Flag{coordinatorFlag(), jsonFlag()}, flags...),
+		Flags:     append([]cli.Flag{coordinatorFlag(), jsonFlag(), connectTimeoutFlag(defaultQueryConnectTimeout)}, flags...),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			pos, err := args(cmd, argNames...)
 			if err != nil {

@@ -57,6 +57,10 @@ func runAction(ctx context.Context, cmd *cli.Command) error {
 	if err != nil {
 		return err
 	}
+	timeout, err := taskTimeout(cmd)
+	if err != nil {
+		return err
+	}
 	stdout, stderr := cmd.Root().Writer, cmd.Root().ErrWriter
 	j, err := prepareJob(ctx, target, jobArgs, stderr)
 	if err != nil {
@@ -69,7 +73,7 @@ func runAction(ctx context.Context, cmd *cli.Command) error {
 	defer cleanupDir(cfg.dir, cmd.Bool("keep"), stderr)
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	opts := submitOptions{name: cmd.String("name"), queue: cmd.String("queue"), task: task}
+	opts := submitOptions{name: cmd.String("name"), queue: cmd.String("queue"), task: task, taskTimeout: timeout}
 	if opts.queue == "" {
 		opts.queue = cfg.firstQueue
 	}
@@ -131,7 +135,17 @@ func runJob(ctx context.Context, cl *cluster, j *job, opts submitOptions, stdout
 		return submitResult{}, err
 	}
 	defer c.Close()
-	if err := cl.waitWorkers(ctx, c); err != nil {
+	uploaded := make(chan error, 1) // while the workers register
+	go func() {
+		hash, err := c.UploadBinary(ctx, j.path)
+		if err == nil {
+			cl.seedCache(j.path, hash)
+			j.hash = hash
+		}
+		uploaded <- err
+	}()
+	werr := cl.waitWorkers(ctx, c)
+	if err := errors.Join(werr, <-uploaded); err != nil {
 		return submitResult{}, err
 	}
 	res, err := submitJob(ctx, c, j, opts, stdout, stderr)

@@ -7,6 +7,8 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"os/user"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -34,6 +36,9 @@ type submitOptions struct {
 	placement string          // the job's placement policy; "" keeps the cluster's
 	detach    bool            // return once submitted
 	task      proto.Resources // each executor container (its tasks' grant)
+	// taskTimeout is how long an attempt may send no progress before its
+	// container is taken as lost; 0 is the job master's default.
+	taskTimeout time.Duration
 }
 
 // taskFlags size the executor containers that run a job's tasks.
@@ -41,10 +46,21 @@ func taskFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "task-memory", Value: "1GiB", Usage: "memory `SIZE` of each task container; tasks spill to disk to stay within it"},
 		&cli.IntFlag{Name: "task-vcores", Value: executorVCores, Usage: "vcores of each task container"},
+		&cli.DurationFlag{Name: "task-timeout", Usage: "take a task attempt that sends no progress this long as lost, and run it elsewhere",
+			DefaultText: "1m"},
 	}
 }
 
-// taskResources reads the task flags.
+// taskTimeout reads --task-timeout.
+func taskTimeout(cmd *cli.Command) (time.Duration, error) {
+	d := cmd.Duration("task-timeout")
+	if d < 0 {
+		return 0, usagef("bad --task-timeout %v: must not be negative", d)
+	}
+	return d, nil
+}
+
+// taskResources reads the task size flags.
 func taskResources(cmd *cli.Command) (proto.Resources, error) {
 	mem, err := size.Parse(cmd.String("task-memory"))
 	if err != nil || mem <= 0 {
@@ -68,6 +84,7 @@ func submitCommand() *cli.Command {
 			placementFlag("this job's placement policy, instead of the cluster's: "),
 			&cli.StringFlag{Name: "name", Usage: "application name (default: the job's name)"},
 			&cli.BoolFlag{Name: "detach", Usage: "print the application ID and return without waiting"},
+			connectTimeoutFlag(defaultSubmitConnectTimeout),
 		}, taskFlags()...),
 		Action: submitAction,
 	}
@@ -85,6 +102,10 @@ func submitAction(ctx context.Context, cmd *cli.Command) error {
 	if err != nil {
 		return err
 	}
+	timeout, err := taskTimeout(cmd)
+	if err != nil {
+		return err
+	}
 	c, err := dial(ctx, cmd)
 	if err != nil {
 		return err
@@ -99,7 +120,7 @@ func submitAction(ctx context.Context, cmd *cli.Command) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	opts := submitOptions{name: cmd.String("name"), queue: cmd.String("queue"), detach: cmd.Bool("detach"),
-		placement: cmd.String("placement"), task: task}
+		placement: cmd.String("placement"), task: task, taskTimeout: timeout}
 	res, err := submitJob(ctx, c, j, opts, stdout, stderr)
 	if errors.Is(err, context.Canceled) && res.app.ID != "" {
 		fmt.Fprintf(stderr, "application %s is still running; stop it with: spindle kill %s\n", res.app.ID, res.app.ID)
@@ -117,18 +138,19 @@ type submitResult struct {
 	elapsed time.Duration
 }
 
-// submitJob stores j's binary, submits it, prints the application ID as
+// submitJob stores j's binary (unless it is, j.hash set), submits it, prints the application ID as
 // the first line on stdout and, unless opts.detach, waits for the
 // application to end, showing progress on stderr if it is a terminal.
 // A non-nil error with res.app.ID set means the application was
 // submitted but not waited for to its end (ctx ended, status failed).
 func submitJob(ctx context.Context, c *client.Client, j *job, opts submitOptions, stdout, stderr io.Writer) (res submitResult, err error) {
-	hash, err := c.UploadBinary(ctx, j.path)
-	if err != nil {
-		return res, err
+	if j.hash == "" {
+		if j.hash, err = c.UploadBinary(ctx, j.path); err != nil {
+			return res, err
+		}
 	}
 	start := time.Now()
-	id, err := c.Submit(ctx, submitRequest(j, opts, hash))
+	id, err := c.Submit(ctx, submitRequest(j, opts, j.hash))
 	if err != nil {
 		return res, err
 	}
@@ -159,26 +181,36 @@ func submitRequest(j *job, opts submitOptions, hash string) proto.SubmitRequest 
 	}
 	wd, _ := os.Getwd() // "" if unknown: containers start in their own directory
 	return proto.SubmitRequest{
-		Name:       name,
-		Queue:      opts.queue,
-		Placement:  opts.placement,
-		User:       userName(),
-		BinaryHash: hash,
-		Args:       j.args,
-		WorkDir:    wd,
-		Master:     proto.Resources{VCores: masterVCores, MemoryBytes: masterMemory},
-		Executor:   opts.task,
+		Name:        name,
+		Queue:       opts.queue,
+		Placement:   opts.placement,
+		User:        userName(),
+		BinaryHash:  hash,
+		Args:        j.args,
+		WorkDir:     wd,
+		Master:      proto.Resources{VCores: masterVCores, MemoryBytes: masterMemory},
+		Executor:    opts.task,
+		TaskTimeout: opts.taskTimeout,
 	}
 }
 
-// userName names the submitting user.
+// userName names the submitting user: the OS user running the CLI, as
+// YARN's client does ($USER may be unset, under cron or in a container),
+// or its numeric uid if it has no name.
 func userName() string {
-	for _, env := range []string{"USER", "USERNAME", "LOGNAME"} {
-		if u := os.Getenv(env); u != "" {
-			return u
-		}
+	u, err := user.Current()
+	return userNameOf(u, err, os.Getuid())
+}
+
+// userNameOf is userName given user.Current's result and the uid.
+func userNameOf(u *user.User, err error, uid int) string {
+	switch {
+	case err == nil && u.Username != "":
+		return u.Username
+	case err == nil && u.Uid != "":
+		return u.Uid
 	}
-	return "unknown"
+	return strconv.Itoa(uid)
 }
 
 // report prints the one-line outcome of an application and returns the

@@ -33,6 +33,7 @@ func (s *State) Submit(now time.Time, req proto.SubmitRequest) (proto.SubmitRepl
 		Master:      req.Master,
 		Executor:    req.Executor,
 		Placement:   req.Placement,
+		TaskTimeout: req.TaskTimeout,
 		Containers:  []proto.Container{},
 	}}
 	spec := scheduler.AppSpec{ID: a.rec.ID, Queue: req.Queue, User: req.User, Placement: req.Placement}
@@ -71,6 +72,8 @@ func (s *State) validSubmit(req *proto.SubmitRequest) error {
 	case !positive(req.Executor):
 		return fmt.Errorf("executor resources must be positive, got %d vcores and %d bytes",
 			req.Executor.VCores, req.Executor.MemoryBytes)
+	case req.TaskTimeout < 0:
+		return fmt.Errorf("task timeout must not be negative, got %v", req.TaskTimeout)
 	}
 	if err := s.sched.CheckFits(req.Master); err != nil {
 		return fmt.Errorf("job master: %w", err)
@@ -118,6 +121,8 @@ func (s *State) Report(now time.Time, rep proto.AppReport) (proto.Ack, Effects) 
 	a.rec.Stages = append(a.rec.Stages[:0:0], rep.Stages...)
 	a.rec.Tasks = append(a.rec.Tasks[:0:0], rep.Tasks...)
 	a.rec.TasksOmitted = rep.TasksOmitted
+	a.rec.Waiting = rep.Waiting
+	a.heard = now
 	if a.rec.State == proto.StateAccepted {
 		a.rec.State = proto.StateRunning
 	}
@@ -141,11 +146,18 @@ func (s *State) ContainerExited(now time.Time, ex proto.ContainerExit) Effects {
 	if c == nil || a.restored {
 		return eff
 	}
+	c.PeakRSS = ex.PeakRSS
 	if c.State != proto.ContainerRunning {
 		lateExit(c, ex)
 		eff.persist(a)
 		return eff
 	}
+	s.exited(now, a, c, ex, &eff)
+	return eff
+}
+
+// exited ends a running container that exited.
+func (s *State) exited(now time.Time, a *app, c *proto.Container, ex proto.ContainerExit, eff *Effects) {
 	c.ExitCode = ex.ExitCode
 	s.endContainer(c, proto.ContainerExited, ex.Error)
 	if c.Role == proto.RoleExecutor && ex.ExitCode == 0 && ex.Error == "" {
@@ -153,12 +165,11 @@ func (s *State) ContainerExited(now time.Time, ex proto.ContainerExit) Effects {
 	}
 	eff.event(a.rec.ID, *c)
 	if c.ID == a.masterID && !proto.Final(a.rec.State) {
-		s.masterFailed(now, a, masterExitDiag(ex), &eff)
+		s.masterFailed(now, a, masterExitDiag(ex), eff)
 	}
 	s.topUp(a)
 	eff.persist(a)
-	s.schedule(&eff)
-	return eff
+	s.schedule(eff)
 }
 
 // Launched records the OS process ID of a container its worker started.

@@ -48,7 +48,8 @@ func validNode(req proto.RegisterRequest) error {
 // Heartbeat refreshes a running worker's liveness. Heartbeats of unknown
 // or lost workers are ignored: they must register again. Containers the
 // worker still runs but the coordinator has given up on (killed, lost) are
-// stopped again.
+// stopped again; containers it no longer runs but whose exit was never
+// reported are ended (see reconcile).
 func (s *State) Heartbeat(now time.Time, hb proto.Heartbeat) Effects {
 	var eff Effects
 	n, ok := s.nodes[hb.WorkerID]
@@ -56,15 +57,18 @@ func (s *State) Heartbeat(now time.Time, hb proto.Heartbeat) Effects {
 		return eff
 	}
 	n.rec.LastHeartbeat, n.lastSeen = now, now
+	s.now = now
 	for _, id := range hb.Containers {
 		if a, c := s.findContainer(id); c != nil && c.State != proto.ContainerRunning {
 			eff.stop(hb.WorkerID, proto.StopRequest{AppID: a.rec.ID, ContainerID: id})
 		}
 	}
+	s.reconcile(now, n, hb.Containers, &eff)
 	return eff
 }
 
 // Tick marks workers silent for longer than the node timeout as lost,
+// and job masters silent for longer than the master timeout as failed,
 // then lets the scheduler advance: preemption deadlines, a scheduling
 // round, new preemption notices.
 func (s *State) Tick(now time.Time) Effects {
@@ -75,6 +79,7 @@ func (s *State) Tick(now time.Time) Effects {
 			s.loseNode(now, n, &eff)
 		}
 	}
+	s.checkMasters(now, &eff)
 	s.carryOut(s.sched.Tick(now), &eff)
 	return eff
 }

@@ -107,6 +107,8 @@ func (s *State) grant(g scheduler.Grant, eff *Effects) {
 		a.masterID = c.ID
 		a.rec.MasterAttempts++
 		a.rec.State = proto.StateAccepted
+		a.rec.Waiting = ""
+		a.heard = s.now
 	} else {
 		eff.event(a.rec.ID, c)
 	}

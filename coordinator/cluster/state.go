@@ -17,33 +17,38 @@ const DefaultQueue = queues.DefaultName
 // State is the coordinator's view of the cluster. It is not safe for
 // concurrent use.
 type State struct {
-	startMs     int64 // coordinator start, in Unix ms, part of every ID
-	nodeTimeout time.Duration
-	appSeq      int
-	apps        map[string]*app
-	order       []*app // submission order; restored apps first
-	nodes       map[string]*node
-	sched       *scheduler.Scheduler // places containers; owns pending asks
-	allocOf     map[string]scheduler.AllocID
-	ctrOf       map[scheduler.AllocID]string
-	now         time.Time // of the latest event, for asks made without one
+	startMs       int64 // coordinator start, in Unix ms, part of every ID
+	nodeTimeout   time.Duration
+	masterTimeout time.Duration // a job master silent this long is replaced; 0: never
+	appSeq        int
+	apps          map[string]*app
+	order         []*app // submission order; restored apps first
+	nodes         map[string]*node
+	sched         *scheduler.Scheduler // places containers; owns pending asks
+	allocOf       map[string]scheduler.AllocID
+	ctrOf         map[scheduler.AllocID]string
+	now           time.Time // of the latest event, for asks made without one
 }
 
 // app is an application and the bookkeeping behind its record.
 type app struct {
 	rec       proto.App
 	seq       int
-	nextCtr   int      // last container number handed out
-	masterID  string   // the job master's container ID, once granted
-	restored  bool     // loaded from the store; read-only
-	wantCount int      // executors wanted (AllocateRequest.Count)
-	preferred []string // workers the job master would rather use
+	nextCtr   int       // last container number handed out
+	masterID  string    // the job master's container ID, once granted
+	restored  bool      // loaded from the store; read-only
+	wantCount int       // executors wanted (AllocateRequest.Count)
+	preferred []string  // workers the job master would rather use
+	heard     time.Time // the job master's latest report, or its grant
 }
 
 // node is a worker.
 type node struct {
 	rec      proto.Node
 	lastSeen time.Time
+	// absent counts, for each container the State thinks runs on the
+	// node, the heartbeats in a row that did not list it.
+	absent map[string]int
 }
 
 // New returns an empty State with the default scheduler (one "default"
@@ -77,6 +82,12 @@ func NewWith(start time.Time, nodeTimeout time.Duration, cfg scheduler.Config) (
 	}, nil
 }
 
+// SetMasterTimeout makes a job master that sends no report for d count
+// as failed (its container is stopped and, attempts permitting, a new one
+// resumes the job), like YARN's ApplicationMaster liveness monitor. Zero
+// disables it.
+func (s *State) SetMasterTimeout(d time.Duration) { s.masterTimeout = d }
+
 // Restore adds a final application record loaded from the store, so that
 // it is listed. Non-final records are refused (recovery is not done yet).
 func (s *State) Restore(rec proto.App) error {
@@ -96,7 +107,9 @@ func (s *State) Restore(rec proto.App) error {
 func (s *State) Apps() []proto.App {
 	out := make([]proto.App, 0, len(s.order))
 	for _, a := range s.order {
-		out = append(out, a.record())
+		rec := a.record()
+		rec.Waiting = s.waiting(a)
+		out = append(out, rec)
 	}
 	slices.SortStableFunc(out, func(x, y proto.App) int {
 		return y.SubmittedAt.Compare(x.SubmittedAt)
@@ -104,13 +117,16 @@ func (s *State) Apps() []proto.App {
 	return out
 }
 
-// App returns a copy of one application record.
+// App returns a copy of one application record, with what it waits for
+// as the coordinator sees it.
 func (s *State) App(id string) (proto.App, error) {
 	a, ok := s.apps[id]
 	if !ok {
 		return proto.App{}, unknownApp(id)
 	}
-	return a.record(), nil
+	rec := a.record()
+	rec.Waiting = s.waiting(a)
+	return rec, nil
 }
 
 // Nodes returns copies of all node records, sorted by ID.

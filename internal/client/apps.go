@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/nats-io/nats.go"
+
 	"spindle/internal/proto"
 )
 
@@ -53,14 +55,19 @@ const (
 	WaitGrace = 15 * time.Second
 )
 
-// Wait polls Status every PollInterval until the application's state is
-// final and returns it. onUpdate, if not nil, is called with every status
-// received, the final one included, from Wait's goroutine. Wait returns
-// early with ctx's error, or with the status error once requests have
-// failed for WaitGrace or the application is unknown.
+// Wait polls Status every PollInterval, and at once when the coordinator
+// announces a final state (proto.AppState), until the application's state
+// is final and returns it. onUpdate, if not nil, is called with every
+// status received, the final one included, from Wait's goroutine. Wait
+// returns early with ctx's error, or with the status error once requests
+// have failed for WaitGrace or the application is unknown.
 func (c *Client) Wait(ctx context.Context, appID string, onUpdate func(proto.App)) (proto.App, error) {
 	tick := time.NewTicker(PollInterval)
 	defer tick.Stop()
+	ended := make(chan *nats.Msg, 1) // a dropped announcement is made up for by the poll
+	if sub, err := c.nc.ChanSubscribe(proto.AppState(appID), ended); err == nil {
+		defer sub.Unsubscribe()
+	}
 	var failingSince time.Time
 	for {
 		app, err := c.Status(ctx, appID)
@@ -86,6 +93,7 @@ func (c *Client) Wait(ctx context.Context, appID string, onUpdate func(proto.App
 		case <-ctx.Done():
 			return app, ctx.Err()
 		case <-tick.C:
+		case <-ended:
 		}
 	}
 }

@@ -6,6 +6,9 @@
 // whose Error field is set becomes a Go error. Requests time out after
 // RequestTimeout unless the caller's context ends sooner.
 //
-// A Client is safe for concurrent use. It imports proto and nats.go only;
-// nothing in Spindle's runtime imports it.
+// Dial fails fast; DialWait retries with backoff for a timeout, for a
+// client started together with its cluster.
+//
+// A Client is safe for concurrent use. It imports proto, rpc, retry and
+// nats.go only; nothing in Spindle's runtime imports it.
 package client

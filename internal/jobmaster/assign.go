@@ -96,7 +96,7 @@ func (s *State) specLimit(st int) (time.Duration, bool) {
 func (s *State) start(now time.Time, t *task, containerID, workerID string) *proto.TaskSpec {
 	t.attempts++
 	id := fmt.Sprintf("%s-a%d%s", t.name(), t.attempts, s.epoch)
-	t.running[id] = &attempt{id: id, container: containerID, worker: workerID, start: now}
+	t.running[id] = &attempt{id: id, container: containerID, worker: workerID, start: now, seen: now}
 	s.byID[id] = len(s.attempts)
 	s.owner[id] = t
 	s.attempts = append(s.attempts, proto.Attempt{
@@ -109,7 +109,7 @@ func (s *State) spec(t *task, attemptID string) *proto.TaskSpec {
 	st := s.plan.Stages[t.stage]
 	spec := &proto.TaskSpec{
 		AppID: s.appID, Fingerprint: s.plan.Fingerprint, Stage: t.stage, Index: t.index,
-		Attempt: t.attempts, AttemptID: attemptID, Split: t.split,
+		Attempt: t.attempts, AttemptID: attemptID, Split: t.split, Fresh: t.fresh,
 	}
 	for _, w := range st.Writes {
 		spec.Outputs = append(spec.Outputs, proto.ShuffleOutput{Shuffle: w, Partitions: s.parts[w]})

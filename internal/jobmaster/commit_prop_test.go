@@ -50,6 +50,13 @@ func commitScenario(t *testing.T, seed uint64) bool {
 				c += "x" // a replacement container
 			}
 			if spec := s.Assign(now, c, fmt.Sprintf("w%d", rng.IntN(3))); spec != nil {
+				for _, in := range spec.Inputs {
+					for _, p := range in.Producers {
+						if p == "" {
+							t.Fatalf("%s assigned while a producer is not committed", spec.AttemptID)
+						}
+					}
+				}
 				running = append(running, run{spec, c})
 			}
 		case op < 9 && len(running) > 0: // an attempt ends (maybe a zombie)
@@ -57,11 +64,24 @@ func commitScenario(t *testing.T, seed uint64) bool {
 			r := running[i]
 			running = append(running[:i], running[i+1:]...)
 			res := ok(r.spec.AttemptID, proto.StagedFile{Temp: r.spec.AttemptID, Final: "f"})
-			if rng.IntN(4) == 0 {
+			lostFrom := ""
+			switch k := rng.IntN(8); {
+			case k < 2:
 				res = fail(r.spec.AttemptID)
+			case k == 2 && len(r.spec.Inputs) > 0: // a reducer finds a producer's data lost
+				ps := r.spec.Inputs[0].Producers
+				res = fail(r.spec.AttemptID)
+				res.LostInputs = []string{ps[rng.IntN(len(ps))]}
+				lostFrom = producerTask(s, res.LostInputs[0])
 			}
 			wasRunning := isRunning(s, r.spec.AttemptID)
 			out := s.Complete(now, res)
+			if out.Invalidated {
+				if lostFrom == "" || commits[lostFrom] == "" {
+					t.Fatalf("%s invalidated a task that was not committed", r.spec.AttemptID)
+				}
+				delete(commits, lostFrom) // it may, and must, commit again
+			}
 			for _, f := range out.Commit {
 				task := fmt.Sprintf("s%d-t%d", r.spec.Stage, r.spec.Index)
 				if prev, dup := commits[task]; dup {
@@ -88,6 +108,15 @@ func commitScenario(t *testing.T, seed uint64) bool {
 		}
 	}
 	return s.Done()
+}
+
+// producerTask names the committed task whose output includes attempt
+// id, or "".
+func producerTask(s *State, id string) string {
+	if t := s.producerOf(id); t != nil {
+		return t.name()
+	}
+	return ""
 }
 
 func isRunning(s *State, id string) bool {

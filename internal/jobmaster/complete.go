@@ -9,10 +9,13 @@ import (
 
 // Outcome is what the shell must do after an attempt ended.
 type Outcome struct {
-	Committed bool               // the attempt committed its task
-	Commit    []proto.StagedFile // rename to their final names
-	Discard   []proto.StagedFile // remove
-	Cancel    []Cancel           // other attempts of the task to stop
+	Committed bool // the attempt committed its task
+	// Invalidated says that committed tasks became pending again (their
+	// output was lost): the progress record must be saved.
+	Invalidated bool
+	Commit      []proto.StagedFile // rename to their final names
+	Discard     []proto.StagedFile // remove
+	Cancel      []Cancel           // other attempts of the task to stop
 }
 
 // Cancel names a running attempt to stop and where it runs.
@@ -47,6 +50,10 @@ func (s *State) complete(now time.Time, res proto.TaskResult, lost bool) Outcome
 		rec.State, rec.Error = proto.AttemptFailed, res.Error
 		if res.Fatal {
 			s.Fail(fmt.Sprintf("task %s: %s", t.name(), res.Error))
+		}
+		if s.inputsLost(now, res.LostInputs, res.Error) {
+			t.lastErr = res.Error // no fault of the task or its worker: it runs again once its inputs are back
+			return Outcome{Invalidated: true}
 		}
 		s.failed(now, t, a, res.Error, !lost, !s.draining[a.container])
 		return Outcome{}
@@ -104,15 +111,6 @@ func (s *State) ContainerLost(now time.Time, containerID, reason string) {
 					s.complete(now, proto.TaskResult{AttemptID: id, Error: reason}, true)
 				}
 			}
-		}
-	}
-}
-
-// Progress records a running attempt's progress.
-func (s *State) Progress(p proto.TaskProgress) {
-	if t, ok := s.find(p.AttemptID); ok {
-		if _, running := t.running[p.AttemptID]; running {
-			s.progress[p.AttemptID] = min(max(p.Fraction, 0), 1)
 		}
 	}
 }

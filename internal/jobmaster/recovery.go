@@ -63,8 +63,10 @@ type recovery struct {
 }
 
 // openRecovery loads the application's Record, if an earlier job master
-// left one, and counts this attempt in it.
-func openRecovery(ctx context.Context, js jetstream.JetStream, app string) (*recovery, error) {
+// left one, starts this attempt in it (see Record.begin) and saves it
+// before anything else happens, so that a job master that dies at any
+// moment after leaves a record its successor can resume from.
+func openRecovery(ctx context.Context, js jetstream.JetStream, app string, clusterVCores int) (*recovery, error) {
 	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: proto.JobsBucket, Storage: jetstream.FileStorage})
 	if err != nil {
 		return nil, fmt.Errorf("jobmaster: progress bucket: %w", err)
@@ -80,8 +82,20 @@ func openRecovery(ctx context.Context, js jetstream.JetStream, app string) (*rec
 			return nil, fmt.Errorf("jobmaster: load progress: %w", err)
 		}
 	}
-	r.rec.Epoch++
+	r.rec.begin(clusterVCores)
 	return r, r.save(ctx, r.rec.Tasks)
+}
+
+// begin counts a new job master attempt and fixes the job's layout: the
+// parallelism an earlier attempt chose, or, on the first attempt (or
+// after one that died before recording its choice, when nothing can have
+// been committed), the cluster's total vcores — its capacity, not what
+// is free at this instant — and never less than 1.
+func (r *Record) begin(clusterVCores int) {
+	r.Epoch++
+	if r.Parallelism <= 0 {
+		r.Parallelism = max(clusterVCores, 1)
+	}
 }
 
 // resumed reports whether an earlier job master ran this job.

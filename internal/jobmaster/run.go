@@ -32,6 +32,12 @@ type Config struct {
 const (
 	holdRequest = 2 * time.Second        // longest an executor's request waits for a task
 	reportEvery = 500 * time.Millisecond // progress reports to the coordinator
+	// DefaultTaskTimeout is how long a running attempt may send no
+	// progress report before its container is taken as lost. Executors
+	// report every 500 ms; a minute rides out long pauses of a loaded
+	// machine (Spark's executor heartbeat timeout is 120 s, Hadoop's task
+	// timeout 10 min, but both also cover hung user code).
+	DefaultTaskTimeout = time.Minute
 )
 
 // ErrJobFailed wraps the reason a job failed.
@@ -68,10 +74,14 @@ func Run(ctx context.Context, cfg Config) error {
 		m.cleanup()
 	}
 	Fit(&final, reportLimit(cfg.NC))
-	if rerr := request(ctx, cfg.NC, proto.SubjReport, final, &proto.Ack{}); rerr != nil {
+	// The coordinator stops this container once it has the verdict, which
+	// may cancel ctx before the reply arrives: the report must not depend
+	// on ctx.
+	rctx := context.WithoutCancel(ctx)
+	if rerr := request(rctx, cfg.NC, proto.SubjReport, final, &proto.Ack{}); rerr != nil {
 		cfg.Logger.Error("final report not delivered", "err", rerr)
 	} else if m != nil {
-		m.rec.forget(ctx)
+		m.rec.forget(rctx)
 	}
 	return err
 }
@@ -83,19 +93,26 @@ type held struct {
 	since time.Time
 }
 
-// master is the shell around State.
+// master is the shell around State. Only the loop goroutine touches its
+// fields; work it hands to background goroutines comes back through
+// results as a function the loop runs.
 type master struct {
-	cfg     Config
-	state   *State
-	plan    *dataflow.Plan
-	waiting []held // executors' requests held until there is work
-	next    chan *nats.Msg
-	prog    chan *nats.Msg
-	events  chan *nats.Msg
-	subs    []*nats.Subscription
-	outputs []string
-	ckpts   jetstream.ObjectStore // the tasks' checkpoints, deleted at the end
-	rec     *recovery             // progress for the next job master attempt
+	cfg         Config
+	state       *State
+	plan        *dataflow.Plan
+	waiting     []held // executors' requests held until there is work
+	next        chan *nats.Msg
+	prog        chan *nats.Msg
+	events      chan *nats.Msg
+	eventSub    *nats.Subscription // its Dropped count says when to re-sync
+	subs        []*nats.Subscription
+	outputs     []string
+	ckpts       jetstream.ObjectStore // the tasks' checkpoints, deleted at the end
+	rec         *recovery             // progress for the next job master attempt
+	taskTimeout time.Duration
+	alloc       allocation
+	sync        resync
+	bg          background
 }
 
 func start(ctx context.Context, cfg Config) (*master, error) {
@@ -107,16 +124,13 @@ func start(ctx context.Context, cfg Config) (*master, error) {
 	if err != nil {
 		return nil, err
 	}
-	rec, err := openRecovery(ctx, js, cfg.AppID)
-	if err != nil {
-		return nil, err
-	}
 	var alloc proto.AllocateReply
 	if err := request(ctx, cfg.NC, proto.SubjAllocate, proto.AllocateRequest{AppID: cfg.AppID}, &alloc); err != nil {
 		return nil, fmt.Errorf("ask coordinator for cluster size: %w", err)
 	}
-	if !rec.resumed() {
-		rec.rec.Parallelism = max(alloc.ClusterVCores, 1)
+	rec, err := openRecovery(ctx, js, cfg.AppID, alloc.ClusterVCores)
+	if err != nil {
+		return nil, err
 	}
 	par := rec.rec.Parallelism
 	splits, parts, outputs, err := layout(ctx, cfg.Graph, plan, par, rec.resumed())
@@ -139,26 +153,59 @@ func start(ctx context.Context, cfg Config) (*master, error) {
 		cfg.Logger.Info("resuming job", "attempt", rec.rec.Epoch, "committed_tasks", len(rec.rec.Tasks))
 	}
 	m := &master{cfg: cfg, plan: plan, ckpts: ckpts, state: state, outputs: outputs, rec: rec,
-		next: make(chan *nats.Msg, 256), prog: make(chan *nats.Msg, 1024), events: make(chan *nats.Msg, 256)}
-	for subj, ch := range map[string]chan *nats.Msg{
-		proto.JobMasterNext(cfg.AppID):     m.next,
-		proto.JobMasterProgress(cfg.AppID): m.prog,
-		proto.AppEvents(cfg.AppID):         m.events,
-	} {
-		sub, err := cfg.NC.ChanSubscribe(subj, ch)
-		if err != nil {
-			m.dismiss()
-			return nil, err
-		}
-		m.subs = append(m.subs, sub)
+		next: make(chan *nats.Msg, 256), prog: make(chan *nats.Msg, 1024), events: make(chan *nats.Msg, 256),
+		taskTimeout: taskTimeout(ctx, cfg), bg: newBackground()}
+	if err := m.subscribe(); err != nil {
+		m.dismiss()
+		return nil, err
 	}
-	want := min(m.state.MaxParallelism(), par)
-	cfg.Logger.Info("job planned", "stages", len(plan.Stages), "executors", want, "parallelism", par)
-	if err := request(ctx, cfg.NC, proto.SubjAllocate, proto.AllocateRequest{AppID: cfg.AppID, Count: want}, &alloc); err != nil {
+	// Never plan zero executors: a job with any task left needs one.
+	m.alloc.want = executors(m.state.MaxParallelism(), par)
+	cfg.Logger.Info("job planned", "stages", len(plan.Stages), "executors", m.alloc.want, "parallelism", par,
+		"task_timeout", m.taskTimeout)
+	if err := request(ctx, cfg.NC, proto.SubjAllocate, proto.AllocateRequest{AppID: cfg.AppID, Count: m.wanted()}, &alloc); err != nil {
 		m.dismiss()
 		return nil, fmt.Errorf("request executors: %w", err)
 	}
+	m.alloc.asked, m.alloc.at = m.wanted(), time.Now()
 	return m, nil
+}
+
+// subscribe listens for executors' requests and progress and for the
+// coordinator's container events. Each subscription feeds a bounded
+// channel; when one is full, the client drops the message and counts it
+// (a slow consumer): an executor whose request is dropped asks again, a
+// dropped progress report only delays one, and a dropped container event
+// is made up for by re-syncing with the coordinator (see resync).
+func (m *master) subscribe() error {
+	for subj, ch := range map[string]chan *nats.Msg{
+		proto.JobMasterNext(m.cfg.AppID):     m.next,
+		proto.JobMasterProgress(m.cfg.AppID): m.prog,
+		proto.AppEvents(m.cfg.AppID):         m.events,
+	} {
+		sub, err := m.cfg.NC.ChanSubscribe(subj, ch)
+		if err != nil {
+			return err
+		}
+		if ch == m.events {
+			m.eventSub = sub
+		}
+		m.subs = append(m.subs, sub)
+	}
+	return nil
+}
+
+// taskTimeout is the application's task timeout, or the default.
+func taskTimeout(ctx context.Context, cfg Config) time.Duration {
+	var rep proto.StatusReply
+	if err := request(ctx, cfg.NC, proto.SubjStatus, proto.StatusRequest{AppID: cfg.AppID}, &rep); err != nil {
+		cfg.Logger.Warn("cannot read the application's settings; using defaults", "err", err)
+		return DefaultTaskTimeout
+	}
+	if rep.App.TaskTimeout > 0 {
+		return rep.App.TaskTimeout
+	}
+	return DefaultTaskTimeout
 }
 
 // layout validates the job's sinks, cuts its sources into splits and sizes
@@ -211,15 +258,17 @@ func (m *master) loop(ctx context.Context) error {
 		case msg := <-m.next:
 			m.onNext(msg)
 		case msg := <-m.prog:
-			var p proto.TaskProgress
-			if json.Unmarshal(msg.Data, &p) == nil {
-				m.state.Progress(p)
-			}
+			m.onProgress(msg)
 		case msg := <-m.events:
 			m.onEvent(msg)
+		case apply := <-m.bg.results:
+			apply()
 		case now := <-tick.C:
 			m.expire(now)
-			m.report()
+			m.checkLiveness(now)
+			m.allocate(now)
+			m.resync(now)
+			m.report(now)
 		}
 		m.dispatch()
 	}
@@ -243,7 +292,11 @@ func (m *master) onNext(msg *nats.Msg) {
 		m.commitTask(out.Commit)
 		removeAll(out.Discard)
 		m.cancel(out.Cancel)
-		if out.Committed {
+		if len(req.Result.LostInputs) > 0 {
+			m.cfg.Logger.Warn("shuffle data lost; its producers run again", "attempt", req.Result.AttemptID,
+				"producers", req.Result.LostInputs, "rerun", out.Invalidated)
+		}
+		if out.Committed || out.Invalidated {
 			m.persist()
 		}
 	}
@@ -262,7 +315,23 @@ func (m *master) onEvent(msg *nats.Msg) {
 		return
 	}
 	if c.State == proto.ContainerLost || c.State == proto.ContainerExited || c.State == proto.ContainerKilled {
-		m.state.ContainerLost(time.Now(), c.ID, fmt.Sprintf("container %s on %s %s (exit code %d)", c.ID, c.WorkerID, c.State, c.ExitCode))
+		m.state.ContainerLost(time.Now(), c.ID, containerGone(c))
+	}
+}
+
+// containerGone is the error of attempts that died with container c.
+func containerGone(c proto.Container) string {
+	msg := fmt.Sprintf("container %s on %s %s (exit code %d)", c.ID, c.WorkerID, c.State, c.ExitCode)
+	if c.Error != "" {
+		msg += ": " + c.Error
+	}
+	return msg
+}
+
+func (m *master) onProgress(msg *nats.Msg) {
+	var p proto.TaskProgress
+	if json.Unmarshal(msg.Data, &p) == nil {
+		m.state.Progress(time.Now(), p)
 	}
 }
 
@@ -298,8 +367,11 @@ func (m *master) expire(now time.Time) {
 	m.waiting = kept
 }
 
-func (m *master) report() {
+func (m *master) report(now time.Time) {
 	r := m.state.Report()
+	if r.Waiting = m.state.Waiting(now); r.Waiting != "" {
+		r.Waiting += fmt.Sprintf("; %d executors asked of the coordinator", m.alloc.asked)
+	}
 	data := Fit(&r, reportLimit(m.cfg.NC))
 	if err := m.cfg.NC.Publish(proto.SubjReport, data); err != nil {
 		m.cfg.Logger.Warn("progress report", "err", err)
@@ -365,6 +437,7 @@ func (m *master) dismiss() {
 		s.Unsubscribe()
 	}
 	m.subs = nil
+	m.bg.wait()
 }
 
 // cleanup gives the executor containers back and deletes the tasks'

@@ -12,6 +12,7 @@ import (
 type attempt struct {
 	id, container, worker string
 	start                 time.Time
+	seen                  time.Time // start, or its latest progress report
 }
 
 type task struct {
@@ -26,6 +27,7 @@ type task struct {
 	lastErr      string
 	notBefore    time.Time       // backoff: no new attempt before
 	failedOn     map[string]bool // workers where an attempt failed
+	fresh        bool            // its output was lost: the next attempt must not resume a checkpoint
 }
 
 func (t *task) name() string { return fmt.Sprintf("s%d-t%d", t.stage, t.index) }
@@ -144,6 +146,13 @@ func (s *State) find(attemptID string) (*task, bool) {
 // Lost reports whether a container was declared lost (or exited) or is
 // about to be preempted: if it asks for work, it must exit instead.
 func (s *State) Lost(containerID string) bool { return s.lost[containerID] || s.draining[containerID] }
+
+// Known reports whether a live executor container asked this State for
+// work.
+func (s *State) Known(containerID string) bool {
+	_, ok := s.containers[containerID]
+	return ok
+}
 
 // Preempting takes the coordinator's notice that a container will be
 // preempted: it gets no new work, and if its attempt dies with it, that

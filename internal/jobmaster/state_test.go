@@ -202,7 +202,7 @@ func TestSpeculation(t *testing.T) {
 func TestReport(t *testing.T) {
 	s := wordCount(t, 2, noSpec())
 	a := s.Assign(t0, "c1", "w1")
-	s.Progress(proto.TaskProgress{AttemptID: a.AttemptID, Fraction: 0.5})
+	s.Progress(t0, proto.TaskProgress{AttemptID: a.AttemptID, Fraction: 0.5})
 	r := s.Report()
 	if got := r.Stages[0]; got.Tasks != 2 || got.Running != 1 || got.Progress != 0.25 {
 		t.Errorf("stage 0: got %+v, want 2 tasks, 1 running, progress 0.25", got)

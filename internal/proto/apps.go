@@ -32,6 +32,10 @@ type SubmitRequest struct {
 	// Placement overrides the cluster's placement policy for this job:
 	// "round-robin", "least-loaded" or "pack"; "" keeps the cluster's.
 	Placement string `json:"placement,omitempty"`
+	// TaskTimeout is how long a running task attempt may go without a
+	// progress report before its job master declares it lost (like
+	// Hadoop's mapreduce.task.timeout); 0 is the job master's default.
+	TaskTimeout time.Duration `json:"task_timeout,omitempty"`
 }
 
 // SubmitReply returns the new application's ID.
@@ -100,21 +104,27 @@ const (
 // App is an application's record: the coordinator's own fields plus what
 // its job master last reported.
 type App struct {
-	ID          string      `json:"id"`
-	Name        string      `json:"name"`
-	Queue       string      `json:"queue"`
-	User        string      `json:"user"`
-	State       string      `json:"state"`
-	Diagnostics string      `json:"diagnostics,omitempty"` // why it failed or was killed
-	SubmittedAt time.Time   `json:"submitted_at"`
-	FinishedAt  time.Time   `json:"finished_at,omitzero"`
-	BinaryHash  string      `json:"binary_hash"`
-	Args        []string    `json:"args"`
-	WorkDir     string      `json:"work_dir"`
-	Master      Resources   `json:"master"`
-	Executor    Resources   `json:"executor"`
-	Placement   string      `json:"placement,omitempty"` // the job's own placement policy, if any
-	Containers  []Container `json:"containers"`
+	ID          string    `json:"id"`
+	Name        string    `json:"name"`
+	Queue       string    `json:"queue"`
+	User        string    `json:"user"`
+	State       string    `json:"state"`
+	Diagnostics string    `json:"diagnostics,omitempty"` // why it failed or was killed
+	SubmittedAt time.Time `json:"submitted_at"`
+	FinishedAt  time.Time `json:"finished_at,omitzero"`
+	BinaryHash  string    `json:"binary_hash"`
+	Args        []string  `json:"args"`
+	WorkDir     string    `json:"work_dir"`
+	Master      Resources `json:"master"`
+	Executor    Resources `json:"executor"`
+	Placement   string    `json:"placement,omitempty"` // the job's own placement policy, if any
+	// TaskTimeout is SubmitRequest.TaskTimeout.
+	TaskTimeout time.Duration `json:"task_timeout,omitempty"`
+	// Waiting says, while the application is not final, what it waits
+	// for when it makes no progress: executors not granted, tasks in
+	// backoff, a job master that stopped reporting.
+	Waiting    string      `json:"waiting,omitempty"`
+	Containers []Container `json:"containers"`
 	// MasterAttempts counts the job master containers granted so far; a
 	// job master that dies is replaced once (the new one resumes the job).
 	MasterAttempts int       `json:"master_attempts"`
@@ -133,8 +143,9 @@ type Container struct {
 	Resources Resources `json:"resources"`
 	State     string    `json:"state"` // RUNNING, EXITED, LOST, KILLED
 	ExitCode  int       `json:"exit_code"`
-	Error     string    `json:"error,omitempty"` // launch failure, signal, or why it was lost
-	PID       int       `json:"pid,omitempty"`   // OS process ID on its worker, once launched
+	Error     string    `json:"error,omitempty"`    // launch failure, signal, or why it was lost
+	PID       int       `json:"pid,omitempty"`      // OS process ID on its worker, once launched
+	PeakRSS   int64     `json:"peak_rss,omitempty"` // highest resident memory its worker saw, bytes, once exited
 }
 
 // Container states.
@@ -225,6 +236,9 @@ type AppReport struct {
 	Tasks       []Attempt `json:"tasks"`
 	Final       string    `json:"final,omitempty"`
 	Diagnostics string    `json:"diagnostics,omitempty"`
+	// Waiting says what the job waits for when no attempt runs ("" when
+	// some do).
+	Waiting string `json:"waiting,omitempty"`
 	// TasksOmitted counts succeeded attempts left out of Tasks to keep the
 	// report under the server's max payload.
 	TasksOmitted int `json:"tasks_omitted,omitempty"`

@@ -43,9 +43,10 @@ type RegisterReply struct {
 }
 
 // Heartbeat is a worker's liveness signal, with the containers it runs.
-// A coordinator that does not know the worker (it restarted) answers
-// nothing; the worker registers again when it sees its heartbeat ignored
-// for long (it re-registers every RegisterEvery heartbeats anyway).
+// A coordinator that does not know the worker (it restarted) ignores it;
+// the worker registers again when its NATS connection comes back, when a
+// coordinator announces its start on SubjCoordStarted, and every few
+// heartbeats anyway.
 type Heartbeat struct {
 	WorkerID   string   `json:"worker_id"`
 	Containers []string `json:"containers"`
@@ -87,7 +88,8 @@ type ContainerExit struct {
 	AppID       string `json:"app_id"`
 	ContainerID string `json:"container_id"`
 	ExitCode    int    `json:"exit_code"`
-	Error       string `json:"error,omitempty"` // launch failure or signal
+	Error       string `json:"error,omitempty"`    // launch failure, signal, or why the worker killed it
+	PeakRSS     int64  `json:"peak_rss,omitempty"` // highest resident memory seen, bytes (its process group, sampled)
 }
 
 // LogsRequest asks a worker for the logs of an application's containers.

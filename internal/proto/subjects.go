@@ -17,6 +17,12 @@ const (
 	SubjQueues    = "spindle.coord.queues"    // client → coord: QueuesRequest → QueuesReply
 )
 
+// SubjCoordStarted is where a coordinator announces, once it serves the
+// subjects above, that it has started (publish, empty body). A worker
+// registers at once when it sees it: a restarted coordinator knows no
+// workers, and ignores the heartbeats of workers it does not know.
+const SubjCoordStarted = "spindle.coord.started"
+
 // Object store bucket holding job binaries, named by the hex SHA-256 of
 // their content.
 const BinaryBucket = "spindle-binaries"
@@ -63,6 +69,11 @@ func WorkerLogs(workerID string) string { return "spindle.worker." + workerID + 
 // AppEvents is where the coordinator publishes ContainerEvent values for an
 // application's job master (publish).
 func AppEvents(appID string) string { return "spindle.app." + appID + ".events" }
+
+// AppState is where the coordinator announces that an application
+// reached a final state (publish, an empty message): a client waiting for
+// it asks for its status at once instead of at its next poll.
+func AppState(appID string) string { return "spindle.app." + appID + ".state" }
 
 // JobMasterNext is where executors ask the job master for work
 // (NextRequest → NextReply).

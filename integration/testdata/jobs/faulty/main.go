@@ -1,11 +1,13 @@
 // Command faulty is a test job: a word count (words split by white space,
-// lowercased) that can be told to panic on a line, or to go slowly in its
-// map or reduce stage, so that tests can watch a job fail, kill it, or
-// kill its processes while it runs.
+// lowercased) that can be told to panic on a line, to go slowly in its
+// map or reduce stage, or to hold a map task on a line until a file
+// exists, so that tests can watch a job fail, kill it, or hurt its
+// processes or its data while it runs.
 package main
 
 import (
 	"flag"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -22,11 +24,16 @@ func main() {
 	splitSize := flag.Int64("split-size", 0, "bytes per split")
 	reducers := flag.Int("reducers", 0, "reduce tasks")
 	every := flag.Duration("checkpoint-interval", 0, "checkpoint map tasks this often")
+	gateOn := flag.String("gate-on", "", "on a line containing this, wait until --gate-file exists")
+	gateFile := flag.String("gate-file", "", "see --gate-on")
 	sdk.Main(func(p *sdk.Pipeline) error {
 		lines := sdk.ReadText(p, "read", *input, sdk.SplitSize(*splitSize), sdk.CheckpointEvery(*every))
 		words := sdk.FlatMap(p, "split", lines, func(l string, emit func(string)) {
 			if *failOn != "" && strings.Contains(l, *failOn) {
 				panic("found " + *failOn)
+			}
+			if *gateOn != "" && strings.Contains(l, *gateOn) {
+				waitFor(*gateFile)
 			}
 			time.Sleep(*mapSleep)
 			for _, w := range strings.Fields(l) {
@@ -41,4 +48,14 @@ func main() {
 		sdk.WriteText(p, "write", out, *output)
 		return nil
 	})
+}
+
+// waitFor polls until path exists.
+func waitFor(path string) {
+	for {
+		if _, err := os.Stat(path); err == nil {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
