@@ -14,6 +14,8 @@ import (
 
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
+
+	"spindle/internal/rpc"
 )
 
 // bus is the coordinator's NATS connection and, when embedding, its
@@ -34,7 +36,7 @@ func connect(ctx context.Context, cfg Config) (*bus, error) {
 		}
 		b.srv, b.url = srv, url
 	}
-	nc, err := nats.Connect(b.url, nats.Name("spindle-coordinator"), nats.MaxReconnects(-1),
+	nc, err := nats.Connect(b.url, nats.Name("spindle-coordinator"), nats.MaxReconnects(-1), rpc.LogAsyncErrors(cfg.Logger),
 		nats.Timeout(5*time.Second))
 	if err != nil {
 		b.close()

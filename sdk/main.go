@@ -24,6 +24,7 @@ import (
 	"spindle/internal/jobmaster"
 	"spindle/internal/proto"
 	"spindle/internal/retry"
+	"spindle/internal/rpc"
 )
 
 // Main is a job's entry point: call it from main with a function that
@@ -134,7 +135,7 @@ func (j *job) serve(role string) int {
 	}
 	var nc *nats.Conn
 	err = retry.Do(ctx, timeout, retry.Default, func(context.Context) (err error) {
-		nc, err = nats.Connect(os.Getenv(proto.EnvNATSURL), nats.Name(role+" "+cid), nats.MaxReconnects(-1))
+		nc, err = nats.Connect(os.Getenv(proto.EnvNATSURL), nats.Name(role+" "+cid), nats.MaxReconnects(-1), rpc.LogAsyncErrors(log))
 		return err
 	}, func(a retry.Attempt) {
 		log.Warn("cannot reach the cluster, retrying", "attempt", a.N, "next", a.Wait, "err", a.Err)

@@ -1,0 +1,25 @@
+package rpc
+
+import (
+	"log/slog"
+
+	"github.com/nats-io/nats.go"
+)
+
+// LogAsyncErrors makes a connection log the errors nats.go reports
+// outside any call, above all a slow consumer: a subscription whose
+// pending messages passed its limit, so that the client dropped some.
+// Logging is the visible half of the overflow path; the other half is each
+// role's re-sync (the job master compares its executors with the
+// coordinator's record, the coordinator reconciles heartbeats), which
+// makes up for what was dropped.
+func LogAsyncErrors(log *slog.Logger) nats.Option {
+	return nats.ErrorHandler(func(_ *nats.Conn, sub *nats.Subscription, err error) {
+		if sub == nil {
+			log.Warn("nats", "err", err)
+			return
+		}
+		dropped, _ := sub.Dropped()
+		log.Warn("nats subscription", "subject", sub.Subject, "dropped", dropped, "err", err)
+	})
+}
