@@ -1,6 +1,7 @@
 package jobmaster
 
 import (
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -103,5 +104,36 @@ func TestWaitingSaysWhy(t *testing.T) {
 	s.Complete(t0, fail(a.AttemptID))
 	if w := s.Waiting(t0); !strings.Contains(w, "s0-t0 waits") || !strings.Contains(w, "boom") {
 		t.Errorf("in backoff: Waiting = %q, want the task, its wait and its error", w)
+	}
+}
+
+// A container event the job master never got (dropped by a full channel)
+// is made up for by the re-sync: an executor the coordinator no longer
+// runs is taken as lost and its task runs again; containers the job
+// master never saw, and live ones, are left alone.
+func TestResyncTakesGoneExecutorsAsLost(t *testing.T) {
+	m := &master{cfg: Config{Logger: slog.New(slog.DiscardHandler)}, state: wordCount(t, 2, noSpec())}
+	a := m.state.Assign(t0, "c1", "w1")
+	b := m.state.Assign(t0, "c2", "w2")
+	m.applyResync(proto.App{Containers: []proto.Container{
+		{ID: "c0", Role: proto.RoleJobMaster, State: proto.ContainerExited},
+		{ID: "c1", Role: proto.RoleExecutor, State: proto.ContainerExited, WorkerID: "w1", Error: "oom"},
+		{ID: "c2", Role: proto.RoleExecutor, State: proto.ContainerRunning},
+		{ID: "c9", Role: proto.RoleExecutor, State: proto.ContainerLost},
+	}})
+	if !m.state.Lost("c1") || m.state.Lost("c2") || m.state.Lost("c9") {
+		t.Errorf("lost: c1 %v, c2 %v, c9 %v; want only c1", m.state.Lost("c1"), m.state.Lost("c2"), m.state.Lost("c9"))
+	}
+	again := m.state.Assign(t0, "c3", "w3")
+	if again == nil || again.Index != a.Index || again.Attempt != 2 {
+		t.Fatalf("after the re-sync: got %+v, want attempt 2 of task %d", again, a.Index)
+	}
+	for _, x := range m.state.Report().Tasks {
+		if x.ID == a.AttemptID && !strings.Contains(x.Error, "oom") {
+			t.Errorf("the lost attempt's error %q does not say why its container ended", x.Error)
+		}
+		if x.ID == b.AttemptID && x.State != proto.AttemptRunning {
+			t.Errorf("the attempt on the live container is %s", x.State)
+		}
 	}
 }
