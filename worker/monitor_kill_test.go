@@ -1,7 +1,6 @@
 package worker
 
 import (
-	"context"
 	"fmt"
 	"log/slog"
 	"os"
@@ -81,19 +80,9 @@ func startMonitoredWorker(t *testing.T) *fakeCoordinator {
 	t.Helper()
 	srv := natstest.Server(t)
 	coord := newFakeCoordinator(t, srv.ClientURL())
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		done <- Run(ctx, Config{NATSURL: srv.ClientURL(), DataDir: t.TempDir(), WorkerID: "w1",
-			Capacity:         proto.Resources{VCores: 4, MemoryBytes: 4 << 30},
-			MemoryLimitRatio: DefaultMemoryLimitRatio, MonitorInterval: 20 * time.Millisecond, Logger: slog.New(slog.NewTextHandler(t.Output(), nil))})
-	}()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	})
+	t.Cleanup(runWorker(t, Config{NATSURL: srv.ClientURL(), DataDir: t.TempDir(), WorkerID: "w1",
+		Capacity:         proto.Resources{VCores: 4, MemoryBytes: 4 << 30},
+		MemoryLimitRatio: DefaultMemoryLimitRatio, MonitorInterval: 20 * time.Millisecond, Logger: slog.New(slog.NewTextHandler(t.Output(), nil))}))
 	<-coord.registered
 	return coord
 }

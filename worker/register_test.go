@@ -114,18 +114,8 @@ func waitRegistered(t *testing.T, got chan string, d time.Duration, why string) 
 func TestWorkerWaitsForTheClusterAndRegistersAgain(t *testing.T) {
 	url, port := freeAddr(t)
 	logs := make(logRecords, 1000)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		done <- Run(ctx, Config{NATSURL: url, DataDir: t.TempDir(), WorkerID: "w1", ConnectTimeout: time.Minute,
-			Capacity: proto.Resources{VCores: 1, MemoryBytes: 1 << 30}, Logger: slog.New(logs)})
-	}()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	}()
+	defer runWorker(t, Config{NATSURL: url, DataDir: t.TempDir(), WorkerID: "w1", ConnectTimeout: time.Minute,
+		Capacity: proto.Resources{VCores: 1, MemoryBytes: 1 << 30}, Logger: slog.New(logs)})()
 	logs.waitLog(t, "cannot reach NATS, retrying")
 
 	srv := serverOn(t, port)

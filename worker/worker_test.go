@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -128,23 +129,29 @@ const (
 	stubbornScript = "#!/bin/sh\ntrap '' TERM\necho ready\nsleep 30\n"
 )
 
+// runWorker starts Run with cfg and returns the function that stops it
+// and checks that it returned nil; calling it again does nothing.
+func runWorker(t *testing.T, cfg Config) (stop func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- Run(ctx, cfg) }()
+	return sync.OnceFunc(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	})
+}
+
 func TestWorkerRunsContainers(t *testing.T) {
 	killAfter = 300 * time.Millisecond
 	defer func() { killAfter = 5 * time.Second }()
 	srv := natstest.Server(t)
 	coord := newFakeCoordinator(t, srv.ClientURL())
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		done <- Run(ctx, Config{NATSURL: srv.ClientURL(), DataDir: t.TempDir(), WorkerID: "w1",
-			Capacity: proto.Resources{VCores: 2, MemoryBytes: 1 << 30}})
-	}()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	}()
+	stop := runWorker(t, Config{NATSURL: srv.ClientURL(), DataDir: t.TempDir(), WorkerID: "w1",
+		Capacity: proto.Resources{VCores: 2, MemoryBytes: 1 << 30}})
+	defer stop()
 	if reg := <-coord.registered; reg.WorkerID != "w1" || reg.Capacity.VCores != 2 {
 		t.Fatalf("registered %+v", reg)
 	}
@@ -197,7 +204,7 @@ func TestWorkerRunsContainers(t *testing.T) {
 
 	// Shutting down stops what still runs and reports it.
 	coord.launch(t, "w1", spec("c4", proto.RoleExecutor, coord.putScript(t, sleepScript)))
-	cancel()
+	stop()
 	if ex := coord.exit(t, "c4"); ex.Error != "killed by signal SIGTERM" {
 		t.Errorf("c4 at shutdown: exit = %+v", ex)
 	}
