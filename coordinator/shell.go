@@ -194,8 +194,8 @@ func (sh *shell) launch(l cluster.Launch) {
 	var ack proto.LaunchReply
 	err := sh.request(proto.WorkerLaunch(l.WorkerID), proto.LaunchRequest{Spec: l.Spec}, &ack, launchTimeout)
 	if err == nil {
-		if err := sh.call(func(st *cluster.State, _ time.Time) cluster.Effects {
-			return st.Launched(l.Spec.ContainerID, ack.PID)
+		if err := sh.call(func(st *cluster.State, now time.Time) cluster.Effects {
+			return st.Launched(now, l.Spec.ContainerID, ack.PID)
 		}); err != nil {
 			sh.log.Warn("recording launch", "container", l.Spec.ContainerID, "err", err)
 		}

@@ -172,11 +172,17 @@ func (s *State) exited(now time.Time, a *app, c *proto.Container, ex proto.Conta
 	s.schedule(eff)
 }
 
-// Launched records the OS process ID of a container its worker started.
-func (s *State) Launched(containerID string, pid int) Effects {
+// Launched records the OS process ID of a container its worker started
+// at now. A job master's silence counts from then: fetching a large
+// binary to its worker is not the job master's delay.
+func (s *State) Launched(now time.Time, containerID string, pid int) Effects {
 	var eff Effects
+	s.now = now
 	if a, c := s.findContainer(containerID); c != nil && !a.restored {
 		c.PID = pid
+		if c.ID == a.masterID {
+			a.heard = now
+		}
 		eff.persist(a)
 	}
 	return eff

@@ -47,8 +47,9 @@ func (s *State) reconcile(now time.Time, n *node, listed []string, eff *Effects)
 }
 
 // checkMasters fails the job master attempts that sent no report for
-// masterTimeout: a frozen or hung job master must not leave its
-// application RUNNING for ever. Its container is stopped.
+// masterTimeout since their launch or their last report: a frozen or hung
+// job master must not leave its application RUNNING for ever. Its
+// container is stopped.
 func (s *State) checkMasters(now time.Time, eff *Effects) {
 	if s.masterTimeout <= 0 {
 		return
@@ -58,8 +59,8 @@ func (s *State) checkMasters(now time.Time, eff *Effects) {
 			continue
 		}
 		c := a.container(a.masterID)
-		if c == nil || c.State != proto.ContainerRunning {
-			continue
+		if c == nil || c.State != proto.ContainerRunning || c.PID == 0 {
+			continue // not launched yet: the launch has its own timeout
 		}
 		diag := fmt.Sprintf("job master sent no report for %v", now.Sub(a.heard).Round(time.Second))
 		s.endContainer(c, proto.ContainerKilled, diag)

@@ -16,13 +16,13 @@ func TestHeartbeatsMakeUpForLostExitReports(t *testing.T) {
 	id, _ := mustSubmit(t, s)
 	s.Allocate(t0, proto.AllocateRequest{AppID: id, Count: 1})
 	jm, ex := cid(1, 1), cid(1, 2)
-	s.Launched(jm, 100)
+	s.Launched(t0, jm, 100)
 	s.Heartbeat(t0.Add(time.Second), proto.Heartbeat{WorkerID: "w1", Containers: []string{jm}})
 	s.Heartbeat(t0.Add(2*time.Second), proto.Heartbeat{WorkerID: "w1", Containers: []string{jm}})
 	if c := appState(t, s, id).Containers[1]; c.State != proto.ContainerRunning {
 		t.Fatalf("an executor not launched yet (no PID) was ended: %+v", c)
 	}
-	s.Launched(ex, 101)
+	s.Launched(t0, ex, 101)
 	s.Heartbeat(t0.Add(3*time.Second), proto.Heartbeat{WorkerID: "w1", Containers: []string{jm}}) // built before the launch
 	s.Heartbeat(t0.Add(4*time.Second), proto.Heartbeat{WorkerID: "w1", Containers: []string{jm, ex}})
 	s.Heartbeat(t0.Add(5*time.Second), proto.Heartbeat{WorkerID: "w1", Containers: []string{jm}})
@@ -48,6 +48,7 @@ func TestSilentJobMasterIsReplaced(t *testing.T) {
 	s := newState(t, "w1")
 	s.SetMasterTimeout(30 * time.Second)
 	id, _ := mustSubmit(t, s)
+	s.Launched(t0, cid(1, 1), 100)
 	s.Report(t0.Add(time.Second), proto.AppReport{AppID: id, Waiting: "waiting for executors"})
 	beat := func(at time.Duration) {
 		s.Heartbeat(t0.Add(at), proto.Heartbeat{WorkerID: "w1", Containers: []string{cid(1, 1)}})
@@ -84,5 +85,30 @@ func TestWaitingForContainers(t *testing.T) {
 	a, _ := s.App(id)
 	if !strings.Contains(a.Waiting, "job master container not granted yet in queue default") {
 		t.Errorf("Waiting = %q", a.Waiting)
+	}
+}
+
+// A job master's silence counts from its launch, not its grant: a worker
+// that took long to fetch a large binary has not made it silent.
+func TestJobMasterSilenceCountsFromLaunch(t *testing.T) {
+	s := newState(t, "w1")
+	s.SetMasterTimeout(30 * time.Second)
+	id, _ := mustSubmit(t, s)
+	for at := time.Second; at <= 100*time.Second; at += time.Second {
+		if at == 90*time.Second {
+			s.Launched(t0.Add(at), cid(1, 1), 100) // the fetch took 90 s
+		}
+		s.Heartbeat(t0.Add(at), proto.Heartbeat{WorkerID: "w1", Containers: []string{cid(1, 1)}})
+		s.Tick(t0.Add(at))
+	}
+	if a, _ := s.App(id); a.MasterAttempts != 1 || a.State != proto.StateAccepted {
+		t.Errorf("10 s after its launch: %s with %d job master attempts, want the first still ACCEPTED", a.State, a.MasterAttempts)
+	}
+	for at := 101 * time.Second; at <= 121*time.Second; at += time.Second {
+		s.Heartbeat(t0.Add(at), proto.Heartbeat{WorkerID: "w1", Containers: []string{cid(1, 1)}})
+		s.Tick(t0.Add(at))
+	}
+	if a, _ := s.App(id); a.MasterAttempts != 2 {
+		t.Errorf("31 s after its launch without a report: %d job master attempts, want 2", a.MasterAttempts)
 	}
 }
