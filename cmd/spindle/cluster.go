@@ -133,20 +133,19 @@ func (c *cluster) workerArgs(i int) []string {
 // cacheDir is the binary cache the local workers share.
 func (c *cluster) cacheDir() string { return filepath.Join(c.cfg.dir, "cache") }
 
-// seedCache puts the job binary at path, whose SHA-256 is hash, into the
-// workers' shared cache, as a hard link where it can: the workers of a
-// local cluster then launch it without fetching it from the object store.
-// A worker would fetch it otherwise, so a failure here costs only time.
+// seedCache copies the job binary at path, whose SHA-256 is hash, into
+// the workers' shared cache: the workers of a local cluster then launch it
+// without fetching it from the object store. A copy, not a link: the
+// cache must keep what was hashed even if the user rebuilds the file in
+// place while the job runs. A worker would fetch the binary otherwise, so
+// a failure here costs only time.
 func (c *cluster) seedCache(path, hash string) {
 	dir := c.cacheDir()
 	if os.MkdirAll(dir, 0o755) != nil {
 		return
 	}
 	tmp := filepath.Join(dir, hash+".seed")
-	if os.Link(path, tmp) != nil && copyFile(path, tmp) != nil {
-		return
-	}
-	if os.Chmod(tmp, 0o755) != nil || os.Rename(tmp, filepath.Join(dir, hash)) != nil {
+	if copyFile(path, tmp) != nil || os.Rename(tmp, filepath.Join(dir, hash)) != nil {
 		os.Remove(tmp)
 	}
 }
