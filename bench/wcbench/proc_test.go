@@ -90,10 +90,20 @@ func TestTreeRSS(t *testing.T) {
 }
 
 func TestMeasurePeak(t *testing.T) {
-	// a shell that runs a helper tree for a while, then exits
+	// A shell that runs a helper tree, waits until it is resident, holds
+	// it for 20 sampling periods, then ends it by closing its stdin (a
+	// FIFO: a background job's stdin would be /dev/null, and the helper
+	// would exit the moment it is ready).
 	self, _ := os.Executable()
-	script := fmt.Sprintf("WCBENCH_HELPER='24 2' %q & sleep 1; kill $!; wait", self)
-	m, err := measure(t.Context(), []string{"sh", "-c", script}, t.TempDir()+"/log")
+	dir := t.TempDir()
+	script := fmt.Sprintf(`mkfifo %[2]q/in
+WCBENCH_HELPER='24 2' %[1]q <%[2]q/in >%[2]q/out &
+exec 3>%[2]q/in
+until grep -q ready %[2]q/out; do sleep 0.02; done
+sleep 1
+exec 3>&-
+wait`, self, dir)
+	m, err := measure(t.Context(), []string{"sh", "-c", script}, dir+"/log")
 	if err != nil {
 		t.Fatal(err)
 	}
