@@ -40,10 +40,27 @@ func (c Column[T]) NewBuilder() array.Builder {
 // For plans T. Strings and byte slices returned by a Getter point into
 // the Arrow array's memory; Clone them to keep them without keeping the
 // array.
+//
+// A struct is a column of Arrow structs (see the package doc for its
+// fields), a time.Time a Timestamp of microseconds in UTC (read back in
+// UTC, truncated to the microsecond), and a pointer its target's column
+// with nil as null. Errors wrap
+// ErrUnsupported and name the field at fault. The functions that a
+// struct's or pointer's Appender and Getter return reuse a buffer: each
+// is for one goroutine, like the builder it appends to.
 func For[T any]() (Column[T], error) {
 	t := reflect.TypeFor[T]()
 	fixed := func(T) int { return int(t.Size()) }
 	switch t.Kind() {
+	case reflect.Struct, reflect.Pointer:
+		if t == timeType {
+			return any(timeColumn()).(Column[T]), nil
+		}
+		root, err := planType(t, "", map[reflect.Type]bool{})
+		if err != nil {
+			return Column[T]{}, err
+		}
+		return column[T](root), nil
 	case reflect.String:
 		return Column[T]{arrow.BinaryTypes.String, appendString[T], getString[T],
 			func(v T) int { return 16 + len(as[string](v)) },
@@ -70,6 +87,36 @@ func For[T any]() (Column[T], error) {
 		return c, nil
 	}
 	return Column[T]{}, fmt.Errorf("%w: %s", ErrUnsupported, t)
+}
+
+// column is the Column of a planned type. Its Appender and Getter pass
+// the node's functions a buffer of their own, not the value's address,
+// which would make every value escape to the heap.
+func column[T any](root *node) Column[T] {
+	c := Column[T]{Type: root.typ,
+		Appender: func(b array.Builder) func(T) int {
+			add, buf := root.append(b), new(T)
+			return func(v T) int {
+				*buf = v
+				n := add(unsafe.Pointer(buf))
+				*buf = *new(T) // do not keep what v refers to alive
+				return n
+			}
+		},
+		Getter: func(a arrow.Array) func(int) T {
+			get, buf := root.get(a), new(T)
+			return func(i int) T {
+				*buf = *new(T) // fields that are not planned read as zero
+				get(i, unsafe.Pointer(buf))
+				return *buf
+			}
+		},
+		Size: func(v T) int { return int(root.size) + extraAt(unsafe.Pointer(&v), root.slots) },
+	}
+	if len(root.slots) > 0 {
+		c.Clone = func(v T) T { cloneAt(unsafe.Pointer(&v), root.slots); return v }
+	}
+	return c
 }
 
 // as reinterprets v as U; For only pairs T and U of the same underlying

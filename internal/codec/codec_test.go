@@ -53,8 +53,8 @@ func TestRoundTrip(t *testing.T) {
 }
 
 func TestUnsupported(t *testing.T) {
-	if _, err := For[struct{ A int }](); !errors.Is(err, ErrUnsupported) {
-		t.Errorf("For[struct] error = %v, want ErrUnsupported", err)
+	if _, err := For[struct{ C chan int }](); !errors.Is(err, ErrUnsupported) {
+		t.Errorf("For[struct{ C chan int }] error = %v, want ErrUnsupported", err)
 	}
 	if _, err := For[map[string]int](); !errors.Is(err, ErrUnsupported) {
 		t.Errorf("For[map] error = %v, want ErrUnsupported", err)

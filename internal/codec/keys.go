@@ -17,11 +17,20 @@ type Key[T any] struct {
 	Clone   func(T) T
 }
 
-// KeyFor plans T as a key. Strings, bools, ints, uints and floats work.
+// KeyFor plans T as a key. Strings, bools, ints, uints and floats work,
+// and comparable structs of them and of such structs. A struct's fields
+// are those For plans; it orders field by field in declaration order, and
+// its hash folds its fields' hashes in that order (depth first, from a
+// fixed seed: h = mix(h ^ field)). Errors wrap ErrUnsupported and name the
+// field at fault.
 func KeyFor[T any]() (Key[T], error) {
 	t := reflect.TypeFor[T]()
 	id := func(v T) T { return v }
 	switch t.Kind() {
+	case reflect.Struct:
+		if t != timeType {
+			return structKey[T](t)
+		}
 	case reflect.String:
 		return Key[T]{
 			Hash:    func(v T) uint64 { return fnv1a(as[string](v)) },
