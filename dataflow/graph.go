@@ -20,6 +20,11 @@ const (
 	KindNarrow                  // element-wise; exactly one input; fused into its input's stage
 	KindShuffle                 // repartitions by key; cuts a stage
 	KindSink                    // writes output; exactly one input
+	// KindBroadcast gathers its one input, whole, for the tasks of other
+	// stages: a narrow node may read broadcasts as extra inputs after its
+	// first, and then runs only once they are complete (a broadcast join's
+	// build side). It is written like a shuffle of one partition.
+	KindBroadcast
 )
 
 func (k Kind) String() string {
@@ -32,6 +37,8 @@ func (k Kind) String() string {
 		return "shuffle"
 	case KindSink:
 		return "sink"
+	case KindBroadcast:
+		return "broadcast"
 	}
 	return fmt.Sprintf("Kind(%d)", int(k))
 }
@@ -121,7 +128,15 @@ func (g *Graph) validateInputs(n *Node) error {
 		}
 		want = len(n.Inputs)
 	}
-	if len(n.Inputs) != want {
+	extra := 0 // broadcasts a narrow node reads besides its input
+	if n.Kind == KindNarrow {
+		for _, in := range n.Inputs[min(1, len(n.Inputs)):] {
+			if in >= 0 && in < n.ID && g.Nodes[in].Kind == KindBroadcast {
+				extra++
+			}
+		}
+	}
+	if len(n.Inputs)-extra != want {
 		return fmt.Errorf("%w: step %q (%s) has %d inputs, want %d", ErrBadInput, n.Name, n.Kind, len(n.Inputs), want)
 	}
 	for _, in := range n.Inputs {
@@ -130,6 +145,9 @@ func (g *Graph) validateInputs(n *Node) error {
 		}
 		if g.Nodes[in].Kind == KindSink {
 			return fmt.Errorf("%w: step %q reads sink %q", ErrBadInput, n.Name, g.Nodes[in].Name)
+		}
+		if g.Nodes[in].Kind == KindBroadcast && (n.Kind != KindNarrow || in == n.Inputs[0]) {
+			return fmt.Errorf("%w: step %q reads broadcast %q as its main input", ErrBadInput, n.Name, g.Nodes[in].Name)
 		}
 	}
 	return nil

@@ -13,7 +13,9 @@ type Stage struct {
 	Nodes  []int
 	Writes []int // shuffle nodes this stage writes
 	Sinks  []int // sink nodes this stage feeds
-	Deps   []int // stages that write Root (when Root is a shuffle)
+	Deps   []int // stages that must be done first: they write Root (when a shuffle) or a broadcast the stage reads
+	// Broadcasts are the broadcast nodes the stage's tasks read whole.
+	Broadcasts []int
 }
 
 // Plan is a graph cut into stages, in dependency order: a stage's Deps
@@ -36,8 +38,18 @@ func Build(g *Graph) (*Plan, error) {
 			p.addRoot(n, nil)
 		case KindShuffle:
 			p.addRoot(n, p.writeShuffle(n))
+		case KindBroadcast:
+			p.writeShuffle(n)
+			p.StageOf[n.ID] = p.StageOf[n.Inputs[0]]
 		default:
 			p.addMember(n)
+		}
+	}
+	for _, st := range p.Stages {
+		for _, d := range st.Deps {
+			if d == st.ID {
+				return nil, fmt.Errorf("%w: stage %s reads a broadcast it writes itself: the broadcast side must come from another source or a shuffle", ErrBadInput, st.Name)
+			}
 		}
 	}
 	return p, nil
@@ -78,7 +90,25 @@ func (p *Plan) addMember(n *Node) {
 	if n.Kind == KindSink {
 		s.Sinks = append(s.Sinks, n.ID)
 	}
+	for _, b := range n.Inputs[1:] { // broadcasts: validated
+		s.Broadcasts = append(s.Broadcasts, b)
+		s.Deps = dedupe(append(s.Deps, p.StageOf[b]))
+	}
 	p.StageOf[n.ID] = id
+}
+
+// WritersOf returns the stages that write shuffle or broadcast node id.
+func (p *Plan) WritersOf(id int) []int {
+	var out []int
+	for _, s := range p.Stages {
+		for _, w := range s.Writes {
+			if w == id {
+				out = append(out, s.ID)
+				break
+			}
+		}
+	}
+	return out
 }
 
 func dedupe(xs []int) []int {

@@ -114,17 +114,28 @@ func (s *State) spec(t *task, attemptID string) *proto.TaskSpec {
 	for _, w := range st.Writes {
 		spec.Outputs = append(spec.Outputs, proto.ShuffleOutput{Shuffle: w, Partitions: s.parts[w]})
 	}
-	if len(st.Deps) > 0 {
-		in := proto.ShuffleInput{Shuffle: st.Root}
-		for _, d := range st.Deps {
-			for _, pt := range s.tasks[d] {
-				in.Producers = append(in.Producers, pt.committed)
-				in.Prefixes = append(in.Prefixes, partPrefixes(pt.prefixes, st.Root, t.index)...)
-			}
-		}
-		spec.Inputs = []proto.ShuffleInput{in}
+	if t.split == nil {
+		spec.Inputs = s.inputs(st.Root, t.index, false)
+	}
+	for _, b := range st.Broadcasts {
+		spec.Inputs = append(spec.Inputs, s.inputs(b, 0, true)...)
 	}
 	return spec
+}
+
+// inputs names the committed producers of one partition of shuffle (or
+// broadcast) node id, one input per stage that writes it.
+func (s *State) inputs(id, part int, broadcast bool) []proto.ShuffleInput {
+	var out []proto.ShuffleInput
+	for _, d := range s.plan.WritersOf(id) {
+		in := proto.ShuffleInput{Shuffle: id, Broadcast: broadcast, Stage: d}
+		for _, pt := range s.tasks[d] {
+			in.Producers = append(in.Producers, pt.committed)
+			in.Prefixes = append(in.Prefixes, partPrefixes(pt.prefixes, id, part)...)
+		}
+		out = append(out, in)
+	}
+	return out
 }
 
 // partPrefixes picks, from a producer's taken-over batches, those of one

@@ -216,6 +216,9 @@ func layout(ctx context.Context, g *dataflow.Graph, plan *dataflow.Plan, par int
 	var outputs []string
 	for _, n := range g.Nodes {
 		var err error
+		if out, ok := n.Impl.(dataflow.Output); ok && n.Kind == dataflow.KindSource && out.OutputDir() != "" { // a source's rejects
+			outputs = append(outputs, out.OutputDir())
+		}
 		switch impl := n.Impl.(type) {
 		case dataflow.SplitSource: // Splits finds what Validate would: a missing input
 			splits[plan.StageOf[n.ID]], err = impl.Splits(ctx, par)
@@ -402,6 +405,10 @@ func (m *master) cancel(cs []Cancel) {
 // commitTask moves a committed attempt's files to their final names.
 func (m *master) commitTask(files []proto.StagedFile) {
 	for _, f := range files {
+		if err := os.MkdirAll(filepath.Dir(f.Final), 0o755); err != nil { // a partition directory (col=value/)
+			m.state.Fail(fmt.Sprintf("commit %s: %v", f.Final, err))
+			continue
+		}
 		if err := os.Rename(f.Temp, f.Final); err != nil {
 			m.state.Fail(fmt.Sprintf("commit %s: %v", f.Final, err))
 		}

@@ -49,6 +49,12 @@ type Split struct {
 type ShuffleInput struct {
 	Shuffle   int      `json:"shuffle"`   // node ID of the shuffle
 	Producers []string `json:"producers"` // committed attempt IDs
+	// Broadcast says the input is a broadcast, read whole (its one
+	// partition) by every task, beside the stage's main input.
+	Broadcast bool `json:"broadcast,omitempty"`
+	// Stage is the stage whose tasks the producers are: a shuffle written
+	// by several stages (the sides of a join) has one input per stage.
+	Stage int `json:"stage"`
 	// Prefixes are batches of earlier attempts that a committed producer
 	// took over when it restored their checkpoint: in this partition, the
 	// batches of Attempt numbered 1 to Count.
