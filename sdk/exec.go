@@ -17,6 +17,7 @@ import (
 type taskCtx struct {
 	ctx     context.Context
 	env     *executor.Env
+	plan    *dataflow.Plan
 	spec    *proto.TaskSpec
 	res     proto.TaskResult
 	writers []writerHandle // the stage's shuffle writers
@@ -50,7 +51,7 @@ type job struct {
 // runTask runs one attempt; a panic in user code fails the attempt with
 // the panic value and stack instead of killing the executor.
 func (j *job) runTask(ctx context.Context, spec *proto.TaskSpec, env *executor.Env) (res proto.TaskResult) {
-	tc := &taskCtx{ctx: ctx, env: env, spec: spec, res: proto.TaskResult{AttemptID: spec.AttemptID}}
+	tc := &taskCtx{ctx: ctx, env: env, plan: j.plan, spec: spec, res: proto.TaskResult{AttemptID: spec.AttemptID}}
 	defer func() {
 		if r := recover(); r != nil {
 			tc.res.Error = fmt.Sprintf("panic: %v\n%s", r, debug.Stack())
@@ -101,21 +102,52 @@ func (j *job) run(tc *taskCtx) error {
 // writers, in stage order.
 func (j *job) chain(tc *taskCtx, st dataflow.Stage) (any, []func() error, error) {
 	emitters := make(map[int]any, len(st.Nodes))
+	sides := make(map[[2]int][]any) // {shuffle, input} → the side writers that input feeds
 	var closers []func() error
 	for _, id := range slices.Backward(st.Nodes) {
 		n := j.p.g.Node(id)
 		var closeFn func() error
 		var err error
-		switch {
-		case slices.Contains(st.Writes, id):
-			w := n.Impl.(shuffleOp).writer(tc, outputOf(tc.spec, id))
-			emitters[id], closeFn = w.emit, w.close
-			tc.writers = append(tc.writers, w)
-		case n.Kind == dataflow.KindSink:
-			emitters[id], closeFn, err = n.Impl.(sinkOp).open(tc)
-			tc.sinks++
+		switch op := n.Impl.(type) {
+		case sideShuffleOp:
+			if !slices.Contains(st.Writes, id) {
+				return nil, nil, fmt.Errorf("sdk: step %q is not written by stage %s", n.Name, st.Name)
+			}
+			var fs []func() error
+			for side, in := range n.Inputs {
+				if j.plan.StageOf[in] != st.ID {
+					continue
+				}
+				w := op.sideWriter(tc, outputOf(tc.spec, id), side)
+				sides[[2]int{id, in}] = append(sides[[2]int{id, in}], w.emit)
+				tc.writers = append(tc.writers, w)
+				fs = append(fs, w.close)
+			}
+			closeFn = func() error {
+				for _, f := range fs {
+					if err := f(); err != nil {
+						return err
+					}
+				}
+				return nil
+			}
+		case taskOp:
+			if n.Kind == dataflow.KindSink || slices.Contains(st.Writes, id) {
+				return nil, nil, fmt.Errorf("sdk: step %q cannot open as a task step", n.Name)
+			}
+			emitters[id], closeFn, err = op.openTask(tc, j.fan(st, id, emitters, sides))
 		default:
-			emitters[id] = n.Impl.(narrowOp).wrap(j.fan(st, id, emitters))
+			switch {
+			case slices.Contains(st.Writes, id):
+				w := n.Impl.(shuffleOp).writer(tc, outputOf(tc.spec, id))
+				emitters[id], closeFn = w.emit, w.close
+				tc.writers = append(tc.writers, w)
+			case n.Kind == dataflow.KindSink:
+				emitters[id], closeFn, err = n.Impl.(sinkOp).open(tc)
+				tc.sinks++
+			default:
+				emitters[id] = n.Impl.(narrowOp).wrap(j.fan(st, id, emitters, sides))
+			}
 		}
 		if err != nil {
 			return nil, nil, err
@@ -125,18 +157,41 @@ func (j *job) chain(tc *taskCtx, st dataflow.Stage) (any, []func() error, error)
 		}
 	}
 	slices.Reverse(closers)
-	return j.fan(st, st.Root, emitters), closers, nil
+	return j.fan(st, st.Root, emitters, sides), closers, nil
 }
 
 // fan returns the emitter feeding every consumer of id inside the stage.
-func (j *job) fan(st dataflow.Stage, id int, emitters map[int]any) any {
+func (j *job) fan(st dataflow.Stage, id int, emitters map[int]any, sides map[[2]int][]any) any {
 	var nexts []any
 	for _, c := range j.p.g.Consumers(id) {
-		if e, ok := emitters[c]; ok && slices.Contains(st.Nodes, c) {
-			nexts = append(nexts, e)
+		if !slices.Contains(st.Nodes, c) {
+			continue
+		}
+		if ws, ok := sides[[2]int{c, id}]; ok {
+			nexts = append(nexts, ws...)
+		} else if e, ok := emitters[c]; ok {
+			for _, in := range j.p.g.Node(c).Inputs { // once per input it is: Union(t, t) reads t twice
+				if in == id {
+					nexts = append(nexts, e)
+				}
+			}
 		}
 	}
 	return j.p.fans[id](nexts)
+}
+
+// taskOp is the Impl of steps that need their task: to read a broadcast
+// before the first row, or to flush rows they batch once the input ends
+// (flush runs before the closers of the steps downstream).
+type taskOp interface {
+	openTask(tc *taskCtx, next any) (emit any, flush func() error, err error)
+}
+
+// sideShuffleOp is a shuffle whose inputs are told apart, such as the two
+// sides of a join: each input writes its own side.
+type sideShuffleOp interface {
+	shuffleOp
+	sideWriter(tc *taskCtx, out proto.ShuffleOutput, side int) writerHandle
 }
 
 func outputOf(spec *proto.TaskSpec, shuffle int) proto.ShuffleOutput {

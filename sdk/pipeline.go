@@ -14,6 +14,9 @@ type Pipeline struct {
 	g    dataflow.Graph
 	fans map[int]func([]any) any // node → how to fan its output to several consumers
 	err  error                   // first construction error
+	// needs are the columns each table step must produce, resolved once
+	// the graph is complete.
+	needs columnNeeds
 }
 
 // Dataset is a distributed collection of T produced by one step of a

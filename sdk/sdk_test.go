@@ -112,6 +112,9 @@ func (l *local) step(t *testing.T) proto.TaskResult {
 	}
 	res := l.j.runTask(context.Background(), spec, l.env)
 	for _, f := range l.s.Complete(time.Now(), res).Commit {
+		if err := os.MkdirAll(filepath.Dir(f.Final), 0o755); err != nil {
+			t.Fatal(err)
+		}
 		if err := os.Rename(f.Temp, f.Final); err != nil {
 			t.Fatal(err)
 		}

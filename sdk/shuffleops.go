@@ -131,7 +131,7 @@ func (s *groupOp[K, V]) read(tc *taskCtx, ins []proto.ShuffleInput, emit any) er
 
 // readAll replays this task's partition of every input shuffle.
 func (s *keyed[K, V]) readAll(tc *taskCtx, ins []proto.ShuffleInput, fn func(K, V)) error {
-	for _, in := range ins {
+	for _, in := range mergeInputs(ins) {
 		err := shuffle.Read(tc.ctx, tc.env.JS, tc.spec.AppID, in.Shuffle, tc.spec.Index, in.Producers, in.Prefixes,
 			func(rec arrow.RecordBatch) error {
 				tc.count("shuffle_records_read", rec.NumRows())
