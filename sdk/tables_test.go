@@ -1,6 +1,8 @@
 package sdk
 
 import (
+	"bytes"
+	"compress/gzip"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -525,5 +527,32 @@ func TestSourcesParseOnlyReadColumns(t *testing.T) {
 	p.needs = columnNeeds{}
 	if got := src.projection(); got != nil {
 		t.Fatalf("projection %v, want all columns", got)
+	}
+}
+
+func TestGzippedInput(t *testing.T) {
+	lines, total := badLines()
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	zw.Write([]byte(strings.Join(lines, "\n") + "\n"))
+	zw.Close()
+	in := filepath.Join(t.TempDir(), "bad.csv.gz")
+	if err := os.WriteFile(in, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rejects := filepath.Join(t.TempDir(), "rejects")
+	out := filepath.Join(t.TempDir(), "out")
+	p := newPipeline()
+	ReadCSV(p, "read", in, salesSchema, CSVOptions{Header: true, OnBad: RejectMalformed, Rejects: rejects}).
+		GroupBy("total", nil, Sum("total", Col("amount"))).Write("write", out, CSV{})
+	runLocal(t, p, 2)
+	// Only amount is read: the bad date (line 6) and region (line 8) are not
+	// seen, and their amounts count.
+	if got, want := dataLines(t, out), []string{cents(total + 200)}; !slices.Equal(got, want) {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+	got := readLines(t, filepath.Join(rejects, "read-00000.tsv"))
+	if len(got) != 3 || !strings.HasPrefix(got[2], in+"\t5\t3 (amount)") {
+		t.Fatalf("rejects of the gzipped file:\n%s", strings.Join(got, "\n"))
 	}
 }

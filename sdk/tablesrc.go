@@ -3,6 +3,7 @@ package sdk
 import (
 	"bufio"
 	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
@@ -72,7 +73,8 @@ type CSVOptions struct {
 var TBL = CSVOptions{Delimiter: '|', NoQuote: true, Trailing: true}
 
 // ReadCSV reads delimited text files (a file, a directory, a glob, or a
-// comma-separated list of these, as ReadText) of the given schema. Types:
+// comma-separated list of these, as ReadText; a name ending in .gz is
+// gunzipped, by one task) of the given schema. Types:
 // int64, int32, float64, decimal128, date32 (YYYY-MM-DD), string, bool.
 // Files are split at line boundaries and read in parallel; only the
 // columns some later step reads are parsed (the others are not checked
@@ -148,9 +150,82 @@ func (s *csvSource) inputBytes() (int64, bool) {
 	return n, true
 }
 
-// Splits implements dataflow.SplitSource.
+// Splits implements dataflow.SplitSource. A gzipped file (.gz) is one
+// split: it cannot be read from the middle.
 func (s *csvSource) Splits(ctx context.Context, parallelism int) ([]proto.Split, error) {
-	return (&textSource{input: s.input, opts: options{splitSize: s.o.SplitSize}}).Splits(ctx, parallelism)
+	files, err := textio.Expand(s.input)
+	if err != nil {
+		return nil, err
+	}
+	var plain []string
+	var gz []proto.Split
+	for _, f := range files {
+		if !strings.HasSuffix(f, ".gz") {
+			plain = append(plain, f)
+			continue
+		}
+		fi, err := os.Stat(f)
+		if err != nil {
+			return nil, err
+		}
+		gz = append(gz, proto.Split{Path: f, Length: fi.Size()})
+	}
+	if len(plain) == 0 {
+		return gz, nil
+	}
+	sp, err := (&textSource{input: strings.Join(plain, ","), opts: options{splitSize: s.o.SplitSize}}).Splits(ctx, parallelism)
+	return append(sp, gz...), err
+}
+
+// readGzip calls fn for every line of the gzipped file of split, with
+// the line's start in the decompressed text.
+func readGzip(ctx context.Context, split proto.Split, fn func(line string, start, next int64) error, progress func(int64)) error {
+	f, err := os.Open(split.Path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	counted := &countingReader{r: f}
+	zr, err := gzip.NewReader(bufio.NewReaderSize(counted, 1<<16))
+	if err != nil {
+		return fmt.Errorf("%s: %w", split.Path, err)
+	}
+	br := bufio.NewReaderSize(zr, 1<<20)
+	var off int64
+	for n := 0; ; n++ {
+		line, err := br.ReadString('\n')
+		if len(line) > 0 {
+			start := off
+			off += int64(len(line))
+			line = strings.TrimSuffix(strings.TrimSuffix(line, "\n"), "\r")
+			if ferr := fn(line, start, off); ferr != nil {
+				return ferr
+			}
+		}
+		if n%4096 == 0 {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			progress(counted.n)
+		}
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", split.Path, err)
+		}
+	}
+}
+
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
 }
 
 // projection is the indexes of the columns to parse.
@@ -200,16 +275,11 @@ func (s *csvSource) read(tc *taskCtx, split proto.Split, emit any) error {
 		b.Release()
 	}
 	whole := tc.spec.Split.Length
-	start := split.Start
 	first := true
-	err = textio.ReadLinesAt(tc.ctx, split, func(line string, next int64) error {
-		lineStart := start
-		start = next
+	onLine := func(line string, lineStart, next int64) error {
 		if first {
 			first = false
-			if split.Start > 0 {
-				lineStart = -1 // found when needed: after the line the split begins in
-			} else if s.o.Header {
+			if split.Start == 0 && s.o.Header {
 				return nil
 			}
 		}
@@ -225,11 +295,31 @@ func (s *csvSource) read(tc *taskCtx, split proto.Split, emit any) error {
 			flush()
 		}
 		return tc.err
-	}, func(done int64) {
+	}
+	progress := func(done int64) {
 		if whole > 0 {
 			tc.env.Progress(float64(done) / float64(whole))
 		}
-	})
+	}
+	if strings.HasSuffix(split.Path, ".gz") {
+		r.lines = nil // lines are numbered as they are read
+		n := int64(0)
+		err = readGzip(tc.ctx, split, func(line string, start, next int64) error {
+			n++
+			r.lineNo = n
+			return onLine(line, start, next)
+		}, progress)
+	} else {
+		start := split.Start
+		err = textio.ReadLinesAt(tc.ctx, split, func(line string, next int64) error {
+			lineStart := start
+			if start == split.Start && split.Start > 0 {
+				lineStart = -1 // found when needed: after the line the split begins in
+			}
+			start = next
+			return onLine(line, lineStart, next)
+		}, progress)
+	}
 	if err != nil {
 		return err
 	}
@@ -243,7 +333,8 @@ type csvRead struct {
 	s       *csvSource
 	tc      *taskCtx
 	split   proto.Split
-	lines   *lineCounter
+	lines   *lineCounter // nil for a gzipped file
+	lineNo  int64        // the current line, in a gzipped file
 	bads    int64
 	rejects *os.File
 	rw      *bufio.Writer
@@ -256,6 +347,9 @@ func (r *csvRead) bad(line string, start, next int64, why *delim.Reject) error {
 	r.bads++
 	r.tc.count("rows_rejected", 1)
 	lineNo := func() int64 {
+		if r.lines == nil { // a gzipped file: counted while reading
+			return r.lineNo
+		}
 		if start < 0 {
 			start = lineStartBefore(r.split.Path, next, int64(len(line)))
 		}

@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"io"
+	"slices"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -59,6 +61,7 @@ func printStatus(w io.Writer, a proto.App) error {
 		return err
 	}
 	printStages(w, a.Stages)
+	printCounters(w, a)
 	printAttempts(w, a.Tasks)
 	return printContainers(w, a.Containers)
 }
@@ -74,6 +77,77 @@ func printStages(w io.Writer, stages []proto.Stage) {
 		fmt.Fprintf(tw, "%d\t%s\t%d\t%d\t%d\t%.0f%%\n", s.ID, s.Name, s.Tasks, s.Done, s.Running, s.Progress*100)
 	}
 	tw.Flush()
+}
+
+// stageCounters sums the counters of each stage's succeeded attempts
+// (one per task), by stage ID.
+func stageCounters(a proto.App) map[int]map[string]int64 {
+	out := map[int]map[string]int64{}
+	for _, t := range a.Tasks {
+		var stage int
+		if t.State != proto.AttemptSucceeded || len(t.Counters) == 0 {
+			continue
+		}
+		if _, err := fmt.Sscanf(t.Task, "s%d-", &stage); err != nil {
+			continue
+		}
+		if out[stage] == nil {
+			out[stage] = map[string]int64{}
+		}
+		for k, v := range t.Counters {
+			out[stage][k] += v
+		}
+	}
+	return out
+}
+
+// printCounters prints each stage's counters: rows and bytes read,
+// rejected, shuffled and written.
+func printCounters(w io.Writer, a proto.App) {
+	by := stageCounters(a)
+	if len(by) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\nCOUNTERS (succeeded attempts)")
+	tw := table(w)
+	fmt.Fprintln(tw, "STAGE\tCOUNTER\tVALUE")
+	for _, s := range a.Stages {
+		cs := by[s.ID]
+		names := make([]string, 0, len(cs))
+		for k := range cs {
+			names = append(names, k)
+		}
+		slices.Sort(names)
+		for _, k := range names {
+			fmt.Fprintf(tw, "%d %s\t%s\t%s\n", s.ID, s.Name, k, counterValue(k, cs[k]))
+		}
+	}
+	tw.Flush()
+}
+
+// counterValue renders a counter: sizes for bytes, plain numbers else.
+func counterValue(name string, v int64) string {
+	if strings.Contains(name, "bytes") {
+		return fmt.Sprintf("%d (%s)", v, size.Format(v))
+	}
+	return strconv.FormatInt(v, 10)
+}
+
+// summary is the one-line digest of a finished application's counters.
+func summary(a proto.App) string {
+	total := map[string]int64{}
+	for _, cs := range stageCounters(a) {
+		for k, v := range cs {
+			total[k] += v
+		}
+	}
+	var parts []string
+	for _, k := range []string{"records_read", "rows_read", "bytes_read", "rows_rejected", "shuffle_bytes_written", "records_written", "rows_written"} {
+		if v, ok := total[k]; ok {
+			parts = append(parts, k+"="+counterValue(k, v))
+		}
+	}
+	return strings.Join(parts, " ")
 }
 
 func printAttempts(w io.Writer, tasks []proto.Attempt) {

@@ -218,6 +218,9 @@ func userNameOf(u *user.User, err error, uid int) string {
 func (r submitResult) report(stderr io.Writer) error {
 	if r.app.State == proto.StateFinished {
 		fmt.Fprintf(stderr, "application %s FINISHED in %v\n", r.app.ID, r.elapsed.Round(100*time.Millisecond))
+		if s := summary(r.app); s != "" {
+			fmt.Fprintf(stderr, "counters: %s\n", s)
+		}
 		return nil
 	}
 	diag := r.app.Diagnostics

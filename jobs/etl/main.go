@@ -4,6 +4,9 @@
 //
 //	spindle run ./jobs/etl -- --input DIR --output OUT [--query q1|nation-revenue|all] [--format parquet|csv]
 //
+// DIR holds lineitem.tbl, orders.tbl, customer.tbl and nation.tbl (or the
+// same gzipped, .tbl.gz).
+//
 // Queries (their SQL is in the repository's testdata/tpch/answers):
 //   - q1: TPC-H Q1, the pricing summary of lineitems shipped by
 //     1998-12-01 minus 90 days, into OUT/q1.
@@ -19,6 +22,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -107,7 +111,13 @@ func (t *tables) get(name string) *sdk.Table {
 		return tb
 	}
 	schemas := map[string]any{"lineitem": lineitem, "orders": orders, "customer": customer, "nation": nation}
-	tb := sdk.ReadCSV(t.p, name, filepath.Join(t.dir, name+".tbl"), must(schemas[name]), t.opts)
+	path := filepath.Join(t.dir, name+".tbl")
+	if _, err := os.Stat(path); err != nil {
+		if _, gzErr := os.Stat(path + ".gz"); gzErr == nil {
+			path += ".gz"
+		}
+	}
+	tb := sdk.ReadCSV(t.p, name, path, must(schemas[name]), t.opts)
 	if t.read == nil {
 		t.read = map[string]*sdk.Table{}
 	}
