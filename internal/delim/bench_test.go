@@ -118,6 +118,30 @@ func BenchmarkScanLineitem(b *testing.B) {
 	benchLines(b, syntheticLineitem(200000))
 }
 
+// BenchmarkScanCSV scans the synthetic lines as CSV whose text fields are
+// all quoted, so that every record takes the quote-aware path.
+func BenchmarkScanCSV(b *testing.B) {
+	lines := syntheticLineitem(200000)
+	size := 0
+	for i, l := range lines {
+		f := strings.Split(strings.TrimSuffix(l, "|"), "|")
+		for _, j := range []int{8, 9, 13, 14, 15} {
+			f[j] = `"` + f[j] + `"`
+		}
+		lines[i] = strings.Join(f, ",")
+		size += len(lines[i]) + 1
+	}
+	s := mustScanner(b, lineitemSchema(), q1Project, Options{Delim: ',', Quote: '"'})
+	scanAll(b, s, lines)
+	b.SetBytes(int64(size))
+	b.ReportAllocs()
+	cpu := cpuTime()
+	for b.Loop() {
+		scanAll(b, s, lines)
+	}
+	reportCPU(b, cpuTime()-cpu, size, len(lines))
+}
+
 // tpchLineitem is TPC-H SF 0.01 lineitem.tbl where the project keeps it;
 // BenchmarkScanLineitemFile skips without it.
 const tpchLineitem = "/work/shared/data/tpch-sf0.01/lineitem.tbl"
@@ -135,4 +159,31 @@ func BenchmarkScanLineitemFile(b *testing.B) {
 		b.Fatal(err)
 	}
 	benchLines(b, strings.Split(strings.TrimSuffix(string(text), "\n"), "\n"))
+}
+
+// BenchmarkFindDelims compares the two ways of finding the 11 delimiters
+// up to l_shipdate of a lineitem line: SWAR (findDelims) and a call of
+// strings.IndexByte per field.
+func BenchmarkFindDelims(b *testing.B) {
+	line := lineitemLines[0]
+	ends := make([]int, 11)
+	b.Run("swar", func(b *testing.B) {
+		for b.Loop() {
+			if findDelims(ends, line, '|') != len(ends) {
+				b.Fatal("too few delimiters")
+			}
+		}
+	})
+	b.Run("indexbyte", func(b *testing.B) {
+		for b.Loop() {
+			pos := 0
+			for k := range ends {
+				j := strings.IndexByte(line[pos:], '|')
+				if j < 0 {
+					b.Fatal("too few delimiters")
+				}
+				ends[k], pos = pos+j, pos+j+1
+			}
+		}
+	})
 }

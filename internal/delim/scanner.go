@@ -27,9 +27,8 @@ type Scanner struct {
 	ready bool // the columns are reserved for the current batch
 }
 
-// A step is one projected field, with what comes before it.
+// A step is one projected field, planned.
 type step struct {
-	skip      int    // unprojected fields between the previous step and this one
 	field     int    // index of the field in the file
 	eol       bool   // the field ends the record (last field, no Trailing)
 	emptyNull bool   // an empty unquoted field is null
@@ -51,7 +50,7 @@ func NewScanner(schema *arrow.Schema, project []int, opts Options) (*Scanner, er
 		return nil, err
 	}
 	if schema == nil || schema.NumFields() == 0 {
-		return nil, fmt.Errorf("%w: a schema with no fields", ErrProjection)
+		return nil, fmt.Errorf("%w: the schema has no fields", ErrProjection)
 	}
 	s := &Scanner{opts: opts, delim: string([]byte{opts.Delim}), hasNull: opts.Null != "", fields: schema.Fields()}
 	if project == nil {
@@ -85,17 +84,15 @@ func (s *Scanner) plan(project []int) error {
 		}
 		col, err := newColumn(s.fields[f].Type)
 		if err != nil {
-			return fmt.Errorf("field %d (%s): %w", f, s.fields[f].Name, err)
+			return fmt.Errorf("%w, in schema field %d (%s)", err, f, s.fields[f].Name)
 		}
 		byField[f], s.cols[i] = col, col
 	}
 	last := -1
 	for f, col := range byField {
-		if col == nil {
-			continue
+		if col != nil {
+			s.steps, last = append(s.steps, s.step(f, col)), f
 		}
-		s.steps = append(s.steps, s.step(f, f-last-1, col))
-		last = f
 	}
 	s.delims = len(s.fields) - 1
 	if s.opts.Trailing {
@@ -105,11 +102,10 @@ func (s *Scanner) plan(project []int) error {
 	return nil
 }
 
-// step returns the step for field f, after skip unprojected fields.
-func (s *Scanner) step(f, skip int, col column) step {
+// step returns the step for field f into col.
+func (s *Scanner) step(f int, col column) step {
 	isString := s.fields[f].Type.ID() == arrow.STRING
 	return step{
-		skip:      skip,
 		field:     f,
 		eol:       f == len(s.fields)-1 && !s.opts.Trailing,
 		emptyNull: !isString || s.opts.Null == "",
