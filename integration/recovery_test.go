@@ -63,7 +63,11 @@ var killMoments = []struct {
 	name string
 	now  func(st proto.App) bool
 }{
-	{"before-first-task", func(st proto.App) bool { return len(st.Tasks) == 0 }},
+	// Executors are granted only once the job master saved its layout: kill
+	// it after that (before, there is nothing to resume) and before a task.
+	{"before-first-task", func(st proto.App) bool {
+		return len(st.Tasks) == 0 && slices.ContainsFunc(st.Containers, func(c proto.Container) bool { return c.Role == proto.RoleExecutor })
+	}},
 	{"first-tasks-running", func(st proto.App) bool { return len(st.Tasks) > 0 && len(committed(st)) == 0 }},
 	{"mid-map", func(st proto.App) bool { n := len(committed(st)); return n > 0 && n < 5 }},
 	{"mid-reduce", func(st proto.App) bool {
