@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"math/big"
 	"strings"
 	"unsafe"
 
@@ -17,7 +18,8 @@ import (
 type AggKind int
 
 // Aggregate functions. Sum, Avg, Min and Max skip nulls and are null for
-// a group without a value; Count counts non-null values (every row when
+// a group without a value (Min and Max order floats as Sort does: NaN
+// above every other value); Count counts non-null values (every row when
 // the input is the zero Expr); CountDistinct counts distinct non-null
 // values.
 const (
@@ -289,7 +291,7 @@ func newState(g Agg, in *Bound) (state, error) {
 				func(x, y int64) bool { return x < y }, less, nil), nil
 		case kFloat:
 			return newExtreme(arrow.PrimitiveTypes.Float64, func(a arrow.Array) []float64 { return floats(operand{typ: a.DataType(), arr: a}).v },
-				func(x, y float64) bool { return x < y }, less, nil), nil
+				func(x, y float64) bool { return cmpFloat(x, y) < 0 }, less, nil), nil
 		case kDec:
 			return newExtreme(dt, func(a arrow.Array) []decimal128.Num { return a.(*array.Decimal128).Values() },
 				decimal128.Num.Less, less, nil), nil
@@ -342,6 +344,9 @@ func (s *countState) grow(n int) {
 	}
 }
 func (s *countState) update(ids []int32, col arrow.Array, rows int) {
+	if !s.all && IsPlaceholder(col) {
+		return // every value null (and IsValid is true for arrow's Null arrays)
+	}
 	if s.all || col.NullN() == 0 {
 		for _, id := range ids {
 			s.n[id]++
@@ -452,7 +457,7 @@ func (s *avgState) result() arrow.Array {
 	if d, ok := sum.(*array.Decimal128); ok {
 		f = make([]float64, d.Len())
 		for i, v := range d.Values() {
-			f[i] = v.ToFloat64(0)
+			f[i] = decimalFloat(v)
 		}
 	} else {
 		f = floats(operand{typ: sum.DataType(), arr: sum}).v
@@ -470,6 +475,17 @@ func (s *avgState) result() arrow.Array {
 	return fixed(arrow.PrimitiveTypes.Float64, out, valid)
 }
 func (s *avgState) bytes() int64 { return s.sum.bytes() + s.n.bytes() }
+
+// decimalFloat is v (unscaled) rounded to float64 once. Num.ToFloat64
+// rounds the low and the high 64 bits apart, which can be off by one in
+// the last place beyond 2^64.
+func decimalFloat(v decimal128.Num) float64 {
+	if hi := v.HighBits(); hi == 0 || (hi == -1 && v.LowBits() != 0) {
+		return v.ToFloat64(0) // |v| < 2^64: one conversion of a uint64
+	}
+	f, _ := new(big.Float).SetInt(v.BigInt()).Float64()
+	return f
+}
 
 // extremeState keeps the least (min) or greatest (max) value of T.
 type extremeState[T any] struct {

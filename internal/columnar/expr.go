@@ -103,7 +103,8 @@ func (e Expr) Mul(o Expr) Expr { return e.bin("*", o) }
 // Div is e / o as a float64 (null where o is 0).
 func (e Expr) Div(o Expr) Expr { return e.bin("/", o) }
 
-// Eq is e = o.
+// Eq is e = o. Comparisons of floats order NaN as Sort does: equal to
+// itself and greater than every other value (Spark's rule).
 func (e Expr) Eq(o Expr) Expr { return e.bin("=", o) }
 
 // Ne is e <> o.
@@ -252,6 +253,14 @@ func bind(n *node, s *arrow.Schema) (*Bound, error) {
 		if kindOf(typ) == kNone {
 			return nil, fmt.Errorf("column %q has type %s, which expressions do not support", n.name, typeName(typ))
 		}
+		if kindOf(typ) == kNull {
+			// A column of type null (a placeholder, a projected null) is
+			// the null scalar: arrow's Null arrays have no validity
+			// bitmap, so their IsNull is false and kernels would read
+			// values they do not have.
+			o := operand{typ: typ, scalar: true}
+			return &Bound{typ, func(arrow.RecordBatch) operand { return o }}, nil
+		}
 		return &Bound{typ, func(rec arrow.RecordBatch) operand { return operand{typ: typ, arr: rec.Column(i)} }}, nil
 	case "lit":
 		o := operand{typ: n.typ, s: n.lit, scalar: true}
@@ -317,7 +326,7 @@ func bindOp(n *node, args []*Bound) (*Bound, error) {
 	ka := kindOf(a.typ)
 	switch n.op {
 	case "not":
-		if ka != kBool {
+		if ka != kBool && ka != kNull {
 			return nil, fmt.Errorf("not of %s", typeName(a.typ))
 		}
 		return unary(arrow.FixedWidthTypes.Boolean, a, notKernel), nil

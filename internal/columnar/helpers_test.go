@@ -11,8 +11,9 @@ import (
 	"math/big"
 	"math/rand/v2"
 	"slices"
-	"strings"
+	"strconv"
 	"testing"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -114,11 +115,12 @@ func newBatch(t testing.TB, cols ...column) arrow.RecordBatch {
 	return rec
 }
 
-// cells reads an array back as cells.
+// cells reads an array back as cells. (An array of type null has no
+// validity bitmap: its IsNull is false.)
 func cells(a arrow.Array) []any {
 	out := make([]any, a.Len())
 	for i := range out {
-		if a.IsNull(i) {
+		if a.IsNull(i) || a.DataType().ID() == arrow.NULL {
 			continue
 		}
 		switch x := a.(type) {
@@ -180,25 +182,34 @@ func columnsOf(rec arrow.RecordBatch) map[string][]any {
 // render prints a row so that distinct rows print differently (strings
 // quoted, nulls as NULL, -0 as 0); it makes map keys and sortable lines.
 func render(row []any) string {
-	parts := make([]string, len(row))
+	var b []byte
 	for i, v := range row {
+		if i > 0 {
+			b = append(b, '|')
+		}
 		switch x := v.(type) {
 		case nil:
-			parts[i] = "NULL"
+			b = append(b, "NULL"...)
 		case string:
-			parts[i] = fmt.Sprintf("%q", x)
+			b = strconv.AppendQuote(b, x)
 		case dec:
-			parts[i] = "d" + string(x)
+			b = append(append(b, 'd'), x...)
 		case float64:
 			if x == 0 {
 				x = 0
 			}
-			parts[i] = fmt.Sprintf("f%v", x)
+			b = strconv.AppendFloat(append(b, 'f'), x, 'g', -1, 64)
+		case int64:
+			b = strconv.AppendInt(append(b, "int64:"...), x, 10)
+		case arrow.Date32:
+			b = strconv.AppendInt(append(b, "date:"...), int64(x), 10)
+		case bool:
+			b = strconv.AppendBool(append(b, "bool:"...), x)
 		default:
-			parts[i] = fmt.Sprintf("%T:%v", x, x)
+			b = fmt.Appendf(b, "%T:%v", x, x)
 		}
 	}
-	return strings.Join(parts, "|")
+	return string(b)
 }
 
 // sortedLines renders rows and sorts them: a multiset to compare.
@@ -246,8 +257,8 @@ func gen(r *rand.Rand, n, nullPct int, f func() any) []any {
 }
 
 // day is the Date32 of y-m-d, from package time.
-func day(y int, m int, d int) arrow.Date32 {
-	return arrow.Date32(timeDate(y, m, d).Unix() / 86400)
+func day(y, m, d int) arrow.Date32 {
+	return arrow.Date32(time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC).Unix() / 86400)
 }
 
 // slicedBatches cuts rec into batches of at most size rows (slices of rec).

@@ -344,7 +344,7 @@ func compare(op string, as arrow.DataType, x, y operand, rows int) operand {
 	case kInt:
 		c = map2(ints(x), ints(y), rows, cmp3[int64])
 	case kFloat:
-		c = map2(floats(x), floats(y), rows, cmp3[float64])
+		c = map2(floats(x), floats(y), rows, func(p, q float64) int8 { return int8(cmpFloat(p, q)) })
 	case kDec:
 		_, scale := decParams(as)
 		c = map2(decs(x, scale), decs(y, scale), rows, func(p, q decimal128.Num) int8 { return int8(p.Cmp(q)) })
@@ -395,7 +395,7 @@ func compare(op string, as arrow.DataType, x, y operand, rows int) operand {
 	return result(arrow.FixedWidthTypes.Boolean, boolArray(out, valid))
 }
 
-func cmp3[T int64 | float64 | arrow.Date32](p, q T) int8 {
+func cmp3[T int64 | arrow.Date32](p, q T) int8 {
 	switch {
 	case p < q:
 		return -1

@@ -435,7 +435,14 @@ func decodeColumn(dt arrow.DataType, keys []string, pos []int) arrow.Array {
 				vs[i] = math.Float64frombits(u64(i))
 			}
 		}
-		return fixed(arrow.PrimitiveTypes.Float64, vs, valid)
+		if dt.ID() == arrow.FLOAT32 {
+			f := make([]float32, n)
+			for i, v := range vs {
+				f[i] = float32(v)
+			}
+			return fixed(dt, f, valid)
+		}
+		return fixed(dt, vs, valid)
 	case kDate:
 		vs := make([]arrow.Date32, n)
 		for i := range n {

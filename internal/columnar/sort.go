@@ -12,7 +12,8 @@ import (
 )
 
 // SortKey is one column of a sort order. Nulls come first in ascending
-// order and last in descending order (Spark's defaults).
+// order and last in descending order (Spark's defaults); NaN is greater
+// than every other float.
 type SortKey struct {
 	Column string
 	Desc   bool
@@ -79,7 +80,11 @@ func Concat(s *arrow.Schema, recs []arrow.RecordBatch) (arrow.RecordBatch, error
 // Sort returns the rows of recs in order, at most limit of them when
 // limit > 0. Equal rows keep their input order.
 func (o *Sort) Sort(recs []arrow.RecordBatch, limit int) (arrow.RecordBatch, error) {
-	all, err := Concat(recs[0].Schema(), recs)
+	s := o.schema
+	if len(recs) > 0 {
+		s = recs[0].Schema()
+	}
+	all, err := Concat(s, recs)
 	if err != nil {
 		return nil, err
 	}
@@ -114,7 +119,7 @@ func (o *Sort) Sort(recs []arrow.RecordBatch, limit int) (arrow.RecordBatch, err
 	return array.NewRecordBatch(all.Schema(), cols, int64(len(perm))), nil
 }
 
-// comparer compares rows of a; nulls are least.
+// comparer compares rows of a; nulls are least, NaN is the greatest float.
 func comparer(a arrow.Array, desc bool) func(i, j int) int {
 	var f func(i, j int) int
 	switch x := a.(type) {
@@ -126,7 +131,10 @@ func comparer(a arrow.Array, desc bool) func(i, j int) int {
 		f = func(i, j int) int { return cmpOrd(v[i], v[j]) }
 	case *array.Float64:
 		v := x.Float64Values()
-		f = func(i, j int) int { return cmpOrd(v[i], v[j]) }
+		f = func(i, j int) int { return cmpFloat(v[i], v[j]) }
+	case *array.Float32:
+		v := x.Float32Values()
+		f = func(i, j int) int { return cmpFloat(float64(v[i]), float64(v[j])) }
 	case *array.Date32:
 		v := x.Date32Values()
 		f = func(i, j int) int { return cmpOrd(v[i], v[j]) }
@@ -177,6 +185,23 @@ func cmpOrd[T int64 | int32 | float64 | arrow.Date32](a, b T) int {
 	case a < b:
 		return -1
 	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// cmpFloat orders floats with NaN above every other value (as Spark and
+// PostgreSQL do): a total order, which < alone is not.
+func cmpFloat(a, b float64) int {
+	an, bn := a != a, b != b
+	if an || bn {
+		return cmpOrd(b2int(an), b2int(bn))
+	}
+	return cmpOrd(a, b)
+}
+
+func b2int(b bool) int64 {
+	if b {
 		return 1
 	}
 	return 0
@@ -243,8 +268,10 @@ func gather(a arrow.Array, idx []int32) (arrow.Array, error) {
 	case *array.Decimal128:
 		return fixed(a.DataType(), gatherVals(x.Values(), idx), valid), nil
 	case *array.String:
+		// ValueBytes of a slice starts at its first value, while its
+		// offsets still count from the start of the whole buffer.
 		offs := x.ValueOffsets()
-		data := x.ValueBytes()
+		data, base := x.ValueBytes(), offs[0]
 		size := 0
 		for _, i := range idx {
 			size += int(offs[i+1] - offs[i])
@@ -252,7 +279,7 @@ func gather(a arrow.Array, idx []int32) (arrow.Array, error) {
 		outOffs := make([]int32, len(idx)+1)
 		out := make([]byte, 0, size)
 		for k, i := range idx {
-			out = append(out, data[offs[i]:offs[i+1]]...)
+			out = append(out, data[offs[i]-base:offs[i+1]-base]...)
 			outOffs[k+1] = int32(len(out))
 		}
 		d := array.NewData(arrow.BinaryTypes.String, len(idx), []*memory.Buffer{valid.buffer(), memory.NewBufferBytes(bytesOf(outOffs)), memory.NewBufferBytes(out)}, nil, valid.nulls, 0)
