@@ -265,7 +265,13 @@ func (h *HashTable) Probe(rec arrow.RecordBatch) (arrow.RecordBatch, error) {
 		bidx := fixed(arrow.PrimitiveTypes.Int32, bi, bvalid.sized(len(bi)))
 		defer bidx.Release()
 		for _, c := range h.j.buildCols {
-			a, err := take(ctx, h.all.Column(c), bidx)
+			var a arrow.Array
+			var err error
+			if bvalid.nulls == 0 { // every row matched: a plain gather
+				a, err = gather(h.all.Column(c), bi)
+			} else {
+				a, err = take(ctx, h.all.Column(c), bidx)
+			}
 			if err != nil {
 				return nil, err
 			}

@@ -320,21 +320,79 @@ func arith(op string, typ arrow.DataType, x, y operand, rows int) operand {
 	}
 	_, scale := decParams(typ)
 	var a, b vals[decimal128.Num]
-	var f func(p, q decimal128.Num) decimal128.Num
-	switch op {
-	case "+":
-		a, b = decs(x, scale), decs(y, scale)
-		f = decimal128.Num.Add
-	case "-":
-		a, b = decs(x, scale), decs(y, scale)
-		f = decimal128.Num.Sub
-	default:
+	if op == "*" {
 		_, sx := decParams(x.typ)
 		_, sy := decParams(y.typ)
 		a, b = decs(x, sx), decs(y, sy)
-		f = decimal128.Num.Mul
+	} else {
+		a, b = decs(x, scale), decs(y, scale)
 	}
-	return result(typ, fixed(typ, map2(a, b, rows, f), valid))
+	return result(typ, fixed(typ, decArith(op, a, b, rows), valid))
+}
+
+// decArith is map2 of a decimal operator, with the operator's call in the
+// loop (inlined) instead of through a function value: the hot loop of
+// money arithmetic.
+func decArith(op string, a, b vals[decimal128.Num], rows int) []decimal128.Num {
+	if a.scalar && b.scalar {
+		var f func(p, q decimal128.Num) decimal128.Num
+		switch op {
+		case "+":
+			f = decimal128.Num.Add
+		case "-":
+			f = decimal128.Num.Sub
+		default:
+			f = decimal128.Num.Mul
+		}
+		return map2(a, b, rows, f)
+	}
+	out := make([]decimal128.Num, rows)
+	av, bv := a.v, b.v
+	if a.scalar {
+		av = nil
+	}
+	if b.scalar {
+		bv = nil
+	}
+	switch {
+	case op == "+" && av != nil && bv != nil:
+		for i := range out {
+			out[i] = av[i].Add(bv[i])
+		}
+	case op == "+" && av != nil:
+		for i := range out {
+			out[i] = av[i].Add(b.s)
+		}
+	case op == "+":
+		for i := range out {
+			out[i] = a.s.Add(bv[i])
+		}
+	case op == "-" && av != nil && bv != nil:
+		for i := range out {
+			out[i] = av[i].Sub(bv[i])
+		}
+	case op == "-" && av != nil:
+		for i := range out {
+			out[i] = av[i].Sub(b.s)
+		}
+	case op == "-":
+		for i := range out {
+			out[i] = a.s.Sub(bv[i])
+		}
+	case av != nil && bv != nil:
+		for i := range out {
+			out[i] = av[i].Mul(bv[i])
+		}
+	case av != nil:
+		for i := range out {
+			out[i] = av[i].Mul(b.s)
+		}
+	default:
+		for i := range out {
+			out[i] = a.s.Mul(bv[i])
+		}
+	}
+	return out
 }
 
 func compare(op string, as arrow.DataType, x, y operand, rows int) operand {
