@@ -22,6 +22,7 @@ type table[K comparable, V any] struct {
 	keys     []K
 	vals     []V
 	keyBytes int64 // bytes of the cloned keys' contents
+	keySize  func(K) int64 // contents of a struct key (its strings), beyond its own size; nil if none
 	combine  func(V, V) V
 	key      codec.Key[K]
 }
@@ -32,6 +33,11 @@ func newTable[K comparable, V any](combine func(V, V) V, key codec.Key[K]) *tabl
 		t.str = newStrIndex()
 	} else {
 		t.idx = make(map[K]int32, 1024)
+		if col, err := codec.For[K](); err == nil && col.Clone != nil { // a struct with strings
+			var z K
+			own := int64(unsafe.Sizeof(z))
+			t.keySize = func(k K) int64 { return max(0, int64(col.Size(k))-own) }
+		}
 	}
 	return t
 }
@@ -71,6 +77,8 @@ func (t *table[K, V]) insertKey(k K) K {
 	k = t.key.Clone(k)
 	if t.str != nil {
 		t.keyBytes += int64(len(*(*string)(unsafe.Pointer(&k)))+7) &^ 7 // the allocator's granule
+	} else if t.keySize != nil {
+		t.keyBytes += t.keySize(k)
 	}
 	t.keys = append(t.keys, k)
 	return k

@@ -40,6 +40,7 @@ func main() {
 	bad := flag.String("bad-records", "fail", "what to do with a record that does not parse: fail, drop or reject (into OUTPUT/_rejects)")
 	maxRejects := flag.Int64("max-rejects", 0, "fail the job when a task meets more bad records than this (0: no limit)")
 	splitSize := flag.String("split-size", "", "bytes of input per task, e.g. 64MiB (default: chosen from the input size)")
+	partitionBy := flag.String("partition-by", "", "comma-separated output columns to write Hive-style directories by (col=value/), e.g. l_returnflag for q1 or n_name for nation-revenue")
 	sdk.Main(func(p *sdk.Pipeline) error {
 		if *input == "" || *output == "" {
 			return sdk.Usagef("--input and --output are required")
@@ -66,14 +67,21 @@ func main() {
 			}
 		}
 		t := tables{p: p, dir: *input, opts: opts}
+		write := func(name string, tb *sdk.Table) {
+			var wo []sdk.WriteOption
+			if *partitionBy != "" {
+				wo = append(wo, sdk.PartitionBy(strings.Split(*partitionBy, ",")...))
+			}
+			tb.Write(name+".write", filepath.Join(*output, name), f, wo...)
+		}
 		switch *query {
 		case "q1":
-			q1(t.lineitem()).Write("q1.write", filepath.Join(*output, "q1"), f)
+			write("q1", q1(t.lineitem()))
 		case "nation-revenue":
-			nationRevenue(t).Write("nation-revenue.write", filepath.Join(*output, "nation-revenue"), f)
+			write("nation-revenue", nationRevenue(t))
 		case "all":
-			q1(t.lineitem()).Write("q1.write", filepath.Join(*output, "q1"), f)
-			nationRevenue(t).Write("nation-revenue.write", filepath.Join(*output, "nation-revenue"), f)
+			write("q1", q1(t.lineitem()))
+			write("nation-revenue", nationRevenue(t))
 		default:
 			return sdk.Usagef("--query %q: want q1, nation-revenue or all", *query)
 		}
