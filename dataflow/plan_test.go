@@ -107,3 +107,32 @@ func TestFingerprint(t *testing.T) {
 		t.Errorf("element type change not in fingerprint")
 	}
 }
+
+func TestBuildBroadcast(t *testing.T) {
+	g := chain(src("small"), spec{KindBroadcast, "small.b", []int{0}}, src("big"),
+		spec{KindNarrow, "join", []int{2, 1}}, sink("write", 3))
+	p, err := Build(g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Stage{
+		{ID: 0, Name: "map(small)", Root: 0, Nodes: []int{1}, Writes: []int{1}},
+		{ID: 1, Name: "map(big)", Root: 2, Nodes: []int{3, 4}, Sinks: []int{4}, Deps: []int{0}, Broadcasts: []int{1}},
+	}
+	if !reflect.DeepEqual(p.Stages, want) {
+		t.Fatalf("stages\n%+v\nwant\n%+v", p.Stages, want)
+	}
+	if got := p.WritersOf(1); !reflect.DeepEqual(got, []int{0}) {
+		t.Errorf("WritersOf(broadcast) = %v, want [0]", got)
+	}
+	// A broadcast read by the stage that writes it would wait for itself.
+	self := chain(src("read"), spec{KindBroadcast, "b", []int{0}}, spec{KindNarrow, "join", []int{0, 1}}, sink("write", 2))
+	if _, err := Build(self); !errors.Is(err, ErrBadInput) {
+		t.Errorf("a stage reading its own broadcast: err = %v, want ErrBadInput", err)
+	}
+	// A broadcast is never a main input.
+	bad := chain(src("read"), spec{KindBroadcast, "b", []int{0}}, narrow("use", 1), sink("write", 2))
+	if _, err := Build(bad); !errors.Is(err, ErrBadInput) {
+		t.Errorf("a broadcast as a main input: err = %v, want ErrBadInput", err)
+	}
+}
