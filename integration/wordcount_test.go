@@ -72,7 +72,8 @@ func TestWordCountOnCluster(t *testing.T) {
 		t.Errorf("logs --task s0-t1: exit %d, want that attempt's lines only:\n%s\n%s", one.code, tail(one.stdout, 2000), one.stderr)
 	}
 	for _, ctr := range st.Containers {
-		if ctr.PID <= 0 {
+		ran := ctr.Role == proto.RoleJobMaster || slices.ContainsFunc(st.Tasks, func(a proto.Attempt) bool { return a.ContainerID == ctr.ID })
+		if ran && ctr.PID <= 0 { // a container granted as the job ended may never start
 			t.Errorf("container %s has no pid in status", ctr.ID)
 		}
 	}

@@ -26,6 +26,11 @@ var ErrAlreadyRunning = errors.New("worker: container already running")
 // ErrStopped is returned when launching on a worker that is shutting down.
 var ErrStopped = errors.New("worker: shutting down")
 
+// ErrAppEnded is returned for a container of an application the
+// coordinator already stopped: a launch still fetching the binary when
+// the application finished must not start a process no one will stop.
+var ErrAppEnded = errors.New("worker: application already ended")
+
 // process is one running container.
 type process struct {
 	spec     proto.ContainerSpec
@@ -46,15 +51,16 @@ type procs struct {
 	env    []string
 	onExit func(proto.ContainerExit) // called by the waiter, outside mu
 
-	mu     sync.Mutex // protects m and closed
+	mu     sync.Mutex // protects m, ended and closed
 	m      map[string]*process
+	ended  map[string]bool // applications stopped as a whole: none of their containers starts again
 	closed bool          // set by stopAll: no more starts
 	quit   chan struct{} // closed by stopAll: the monitor stops
 	wg     sync.WaitGroup
 }
 
 func newProcs(dir string, env []string, onExit func(proto.ContainerExit)) *procs {
-	return &procs{dir: dir, env: env, onExit: onExit, m: map[string]*process{}, quit: make(chan struct{})}
+	return &procs{dir: dir, env: env, onExit: onExit, m: map[string]*process{}, ended: map[string]bool{}, quit: make(chan struct{})}
 }
 
 // containerDir is where a container's spec and output live.
@@ -71,6 +77,9 @@ func (p *procs) start(spec proto.ContainerSpec, binary string) (int, error) {
 	defer p.mu.Unlock()
 	if p.closed {
 		return 0, ErrStopped
+	}
+	if p.ended[spec.AppID] { // a launch that was fetching the binary when the application ended
+		return 0, fmt.Errorf("%w: %s", ErrAppEnded, spec.AppID)
 	}
 	if _, ok := p.m[spec.ContainerID]; ok {
 		return 0, fmt.Errorf("%w: %s", ErrAlreadyRunning, spec.ContainerID)
@@ -199,6 +208,9 @@ func signalName(s syscall.Signal) string {
 func (p *procs) stop(appID, containerID string) int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if appID != "" && containerID == "" {
+		p.ended[appID] = true
+	}
 	n := 0
 	for _, proc := range p.m {
 		if (appID != "" && proc.spec.AppID != appID) || (containerID != "" && proc.spec.ContainerID != containerID) {

@@ -202,8 +202,18 @@ func TestWorkerRunsContainers(t *testing.T) {
 		t.Errorf("stopped c3 (ignores TERM): exit = %+v", ex)
 	}
 
+	// A launch for the stopped application (one that was still fetching
+	// its binary when the application ended) starts nothing.
+	late := spec("c5", proto.RoleExecutor, coord.putScript(t, sleepScript))
+	coord.request(t, proto.WorkerLaunch("w1"), proto.LaunchRequest{Spec: late}, &ack)
+	if !strings.Contains(ack.Error, "already ended") {
+		t.Errorf("launch for an ended application: ack = %+v", ack)
+	}
+
 	// Shutting down stops what still runs and reports it.
-	coord.launch(t, "w1", spec("c4", proto.RoleExecutor, coord.putScript(t, sleepScript)))
+	c4 := spec("c4", proto.RoleExecutor, coord.putScript(t, sleepScript))
+	c4.AppID = "app2"
+	coord.launch(t, "w1", c4)
 	stop()
 	if ex := coord.exit(t, "c4"); ex.Error != "killed by signal SIGTERM" {
 		t.Errorf("c4 at shutdown: exit = %+v", ex)

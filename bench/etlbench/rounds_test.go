@@ -10,6 +10,9 @@ import (
 // shProgram is a fake contender: a shell script writing its output to $0
 // (a file, or for parts the query's directory under the job's output).
 func shProgram(name, out, script string, parts bool) *program {
+	// The fake runs a while, as a real contender does, so that the 50 ms
+	// memory sampler sees it alive (a 3 ms script can end unsampled).
+	script = "sleep 0.3; " + script
 	p := &program{name: name, argv: []string{"sh", "-c", script, out}, out: out, clean: out, parts: parts, result: result{name: name}}
 	if parts {
 		p.clean = filepath.Dir(out)
