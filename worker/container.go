@@ -54,8 +54,8 @@ type procs struct {
 	mu     sync.Mutex // protects m, ended and closed
 	m      map[string]*process
 	ended  map[string]bool // applications stopped as a whole: none of their containers starts again
-	closed bool          // set by stopAll: no more starts
-	quit   chan struct{} // closed by stopAll: the monitor stops
+	closed bool            // set by stopAll: no more starts
+	quit   chan struct{}   // closed by stopAll: the monitor stops
 	wg     sync.WaitGroup
 }
 
