@@ -2,9 +2,9 @@ package columnar
 
 import (
 	"encoding/binary"
-	"math/bits"
 	"fmt"
 	"math"
+	"math/bits"
 	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
