@@ -21,7 +21,7 @@ type table[K comparable, V any] struct {
 	counting bool // V is int64 and the counts are in str's slots
 	keys     []K
 	vals     []V
-	keyBytes int64 // bytes of the cloned keys' contents
+	keyBytes int64         // bytes of the cloned keys' contents
 	keySize  func(K) int64 // contents of a struct key (its strings), beyond its own size; nil if none
 	combine  func(V, V) V
 	key      codec.Key[K]
