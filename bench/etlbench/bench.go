@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"spindle/bench/internal/proctree"
 	"strconv"
 	"strings"
 )
@@ -24,7 +25,7 @@ type program struct {
 // run is the whole benchmark: tables, builds, then per query the timed
 // rounds and a table.
 func run(ctx context.Context, cfg config) error {
-	if err := becomeSubreaper(); err != nil {
+	if err := proctree.BecomeSubreaper(); err != nil {
 		fmt.Fprintln(os.Stderr, "etlbench: warning: detached processes will not be counted:", err)
 	}
 	data, err := ensureData(ctx, cfg.shared, cfg.cache, cfg.sf)
@@ -147,8 +148,8 @@ func runOnce(ctx context.Context, p *program, logPath string) ([]byte, error) {
 		return nil, fmt.Errorf("etlbench: %s: %w", p.name, err)
 	}
 	p.result.times = append(p.result.times, m.elapsed)
-	p.result.peak = max(p.result.peak, m.peak.sum)
-	p.result.largest = max(p.result.largest, m.peak.largest)
+	p.result.peak = max(p.result.peak, m.peak.Sum)
+	p.result.largest = max(p.result.largest, m.peak.Largest)
 	if p.parts {
 		return readParts(p.out)
 	}

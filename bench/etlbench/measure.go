@@ -6,23 +6,17 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"spindle/bench/internal/proctree"
 	"time"
 )
 
 // sampleEvery is how often the process tree's memory is sampled.
 const sampleEvery = 50 * time.Millisecond
 
-// treeMem is one sample of a process tree's resident memory.
-type treeMem struct {
-	sum     int64 // bytes, over all processes
-	largest int64 // bytes, of the largest single process
-	procs   int
-}
-
 // measurement is one timed run.
 type measurement struct {
 	elapsed time.Duration
-	peak    treeMem // the largest sum and the largest process over all samples
+	peak    proctree.Mem // the largest sum and the largest process over all samples
 }
 
 // measure runs argv with its stdout and stderr in logPath, timing it by wall
@@ -41,11 +35,11 @@ func measure(ctx context.Context, argv []string, logPath string) (measurement, e
 	if err := cmd.Start(); err != nil {
 		return measurement{}, err
 	}
-	s := startSampler(os.Getpid(), sampleEvery)
+	s := proctree.Start(os.Getpid(), sampleEvery)
 	err = cmd.Wait()
 	m := measurement{elapsed: time.Since(start)}
-	m.peak, _ = s.stop() // a failed sample leaves the peak lower, never wrong
-	reapOrphans()
+	m.peak, _ = s.Stop() // a failed sample leaves the peak lower, never wrong
+	proctree.ReapOrphans()
 	if err != nil {
 		return m, fmt.Errorf("%w; log %s ends:\n%s", err, logPath, logTail(logPath, 20))
 	}
@@ -55,8 +49,8 @@ func measure(ctx context.Context, argv []string, logPath string) (measurement, e
 
 // warnLeftovers reports processes of the run still alive after it ended.
 func warnLeftovers(name string) {
-	if m, err := treeRSS(os.Getpid()); err == nil && m.procs > 0 {
-		fmt.Fprintf(os.Stderr, "etlbench: warning: %d process(es) of %s still running after it exited\n", m.procs, name)
+	if m, err := proctree.Tree(os.Getpid()); err == nil && m.Procs > 0 {
+		fmt.Fprintf(os.Stderr, "etlbench: warning: %d process(es) of %s still running after it exited\n", m.Procs, name)
 	}
 }
 
@@ -68,44 +62,4 @@ func logTail(path string, n int) string {
 	}
 	lines := bytes.Split(bytes.TrimRight(b, "\n"), []byte("\n"))
 	return string(bytes.Join(lines[max(0, len(lines)-n):], []byte("\n")))
-}
-
-// sampler records the peaks of treeRSS(root) until stopped. Its goroutine
-// is owned by whoever called startSampler, which must call stop.
-type sampler struct {
-	quit chan struct{}
-	done chan struct{}
-	peak treeMem // written by the goroutine, read after done
-	err  error   // the first sampling error, if any
-}
-
-func startSampler(root int, every time.Duration) *sampler {
-	s := &sampler{quit: make(chan struct{}), done: make(chan struct{})}
-	go s.loop(root, every)
-	return s
-}
-
-func (s *sampler) loop(root int, every time.Duration) {
-	defer close(s.done)
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		m, err := treeRSS(root)
-		if err != nil && s.err == nil {
-			s.err = err
-		}
-		s.peak = treeMem{sum: max(s.peak.sum, m.sum), largest: max(s.peak.largest, m.largest), procs: max(s.peak.procs, m.procs)}
-		select {
-		case <-s.quit:
-			return
-		case <-t.C:
-		}
-	}
-}
-
-// stop ends sampling and returns the peaks.
-func (s *sampler) stop() (treeMem, error) {
-	close(s.quit)
-	<-s.done
-	return s.peak, s.err
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"spindle/bench/internal/proctree"
 	"strconv"
 )
 
@@ -20,7 +21,7 @@ type program struct {
 
 // run is the whole benchmark: corpus, builds, timed rounds, table.
 func run(ctx context.Context, cfg config) error {
-	if err := becomeSubreaper(); err != nil {
+	if err := proctree.BecomeSubreaper(); err != nil {
 		fmt.Fprintln(os.Stderr, "wcbench: warning: detached processes will not be counted:", err)
 	}
 	corpus, err := ensureCorpus(ctx, cfg.shared, cfg.cache, cfg.size)

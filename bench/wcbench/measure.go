@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"spindle/bench/internal/proctree"
 	"time"
 )
 
@@ -34,11 +35,12 @@ func measure(ctx context.Context, argv []string, logPath string) (measurement, e
 	if err := cmd.Start(); err != nil {
 		return measurement{}, err
 	}
-	s := startSampler(os.Getpid(), sampleEvery)
+	s := proctree.Start(os.Getpid(), sampleEvery)
 	err = cmd.Wait()
 	m := measurement{elapsed: time.Since(start)}
-	m.peakRSS, _ = s.stop() // a failed sample leaves the peak lower, never wrong
-	reapOrphans()
+	peak, _ := s.Stop() // a failed sample leaves the peak lower, never wrong
+	m.peakRSS = peak.Sum
+	proctree.ReapOrphans()
 	if err != nil {
 		return m, fmt.Errorf("%w; log %s ends:\n%s", err, logPath, logTail(logPath, 20))
 	}
@@ -48,8 +50,8 @@ func measure(ctx context.Context, argv []string, logPath string) (measurement, e
 
 // warnLeftovers reports processes of the run still alive after it ended.
 func warnLeftovers(name string) {
-	if _, n, err := treeRSS(os.Getpid()); err == nil && n > 0 {
-		fmt.Fprintf(os.Stderr, "wcbench: warning: %d process(es) of %s still running after it exited\n", n, name)
+	if t, err := proctree.Tree(os.Getpid()); err == nil && t.Procs > 0 {
+		fmt.Fprintf(os.Stderr, "wcbench: warning: %d process(es) of %s still running after it exited\n", t.Procs, name)
 	}
 }
 
@@ -61,44 +63,4 @@ func logTail(path string, n int) string {
 	}
 	lines := bytes.Split(bytes.TrimRight(b, "\n"), []byte("\n"))
 	return string(bytes.Join(lines[max(0, len(lines)-n):], []byte("\n")))
-}
-
-// sampler records the peak of treeRSS(root) until stopped. Its goroutine is
-// owned by whoever called startSampler, which must call stop.
-type sampler struct {
-	quit chan struct{}
-	done chan struct{}
-	peak int64 // written by the goroutine, read after done
-	err  error // the first sampling error, if any
-}
-
-func startSampler(root int, every time.Duration) *sampler {
-	s := &sampler{quit: make(chan struct{}), done: make(chan struct{})}
-	go s.loop(root, every)
-	return s
-}
-
-func (s *sampler) loop(root int, every time.Duration) {
-	defer close(s.done)
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		rss, _, err := treeRSS(root)
-		if err != nil && s.err == nil {
-			s.err = err
-		}
-		s.peak = max(s.peak, rss)
-		select {
-		case <-s.quit:
-			return
-		case <-t.C:
-		}
-	}
-}
-
-// stop ends sampling and returns the peak in bytes.
-func (s *sampler) stop() (int64, error) {
-	close(s.quit)
-	<-s.done
-	return s.peak, s.err
 }

@@ -1,6 +1,6 @@
 //go:build linux
 
-package main
+package proctree
 
 import (
 	"bufio"
@@ -12,12 +12,12 @@ import (
 	"time"
 )
 
-// The test binary doubles as a dummy process tree: with WCBENCH_HELPER set
+// The test binary doubles as a dummy process tree: with PROCTREE_HELPER set
 // to "MIB CHILDREN" it touches MIB MiB, starts CHILDREN copies of itself
 // that touch as much, prints "ready" once all are resident, and lives until
 // its stdin closes (or 30 s pass, so nothing outlives a crashed test).
 func TestMain(m *testing.M) {
-	if spec := os.Getenv("WCBENCH_HELPER"); spec != "" {
+	if spec := os.Getenv("PROCTREE_HELPER"); spec != "" {
 		helper(spec)
 		return
 	}
@@ -53,7 +53,7 @@ func helper(spec string) {
 func startHelper(mib, children int) (*exec.Cmd, func() error) {
 	self, _ := os.Executable()
 	cmd := exec.Command(self)
-	cmd.Env = append(os.Environ(), "WCBENCH_HELPER="+strconv.Itoa(mib)+" "+strconv.Itoa(children))
+	cmd.Env = append(os.Environ(), "PROCTREE_HELPER="+strconv.Itoa(mib)+" "+strconv.Itoa(children))
 	out, _ := cmd.StdoutPipe()
 	if _, err := cmd.StdinPipe(); err != nil {
 		panic(err)
@@ -77,19 +77,22 @@ func TestTreeRSS(t *testing.T) {
 	if err := ready(); err != nil {
 		t.Fatal(err)
 	}
-	rss, n, err := treeRSS(os.Getpid())
+	m, err := Tree(os.Getpid())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n != 1+children {
-		t.Errorf("processes: got %d, want %d", n, 1+children)
+	if m.Procs != 1+children {
+		t.Errorf("processes: got %d, want %d", m.Procs, 1+children)
 	}
-	if want := int64((1 + children) * mib << 20); rss < want || rss > 2*want {
-		t.Errorf("rss: got %d MiB, want between %d and %d MiB", rss>>20, want>>20, 2*want>>20)
+	if want := int64((1 + children) * mib << 20); m.Sum < want || m.Sum > 2*want {
+		t.Errorf("rss: got %d MiB, want between %d and %d MiB", m.Sum>>20, want>>20, 2*want>>20)
+	}
+	if want := int64(mib << 20); m.Largest < want || m.Largest > 2*want {
+		t.Errorf("largest: got %d MiB, want between %d and %d MiB", m.Largest>>20, want>>20, 2*want>>20)
 	}
 }
 
-func TestMeasurePeak(t *testing.T) {
+func TestSamplerPeak(t *testing.T) {
 	// A shell that runs a helper tree, waits until it is resident, holds
 	// it for 20 sampling periods, then ends it by closing its stdin (a
 	// FIFO: a background job's stdin would be /dev/null, and the helper
@@ -97,21 +100,29 @@ func TestMeasurePeak(t *testing.T) {
 	self, _ := os.Executable()
 	dir := t.TempDir()
 	script := fmt.Sprintf(`mkfifo %[2]q/in
-WCBENCH_HELPER='24 2' %[1]q <%[2]q/in >%[2]q/out &
+PROCTREE_HELPER='24 2' %[1]q <%[2]q/in >%[2]q/out &
 exec 3>%[2]q/in
 until grep -q ready %[2]q/out; do sleep 0.02; done
 sleep 1
 exec 3>&-
 wait`, self, dir)
-	m, err := measure(t.Context(), []string{"sh", "-c", script}, dir+"/log")
+	cmd := exec.Command("sh", "-c", script)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	s := Start(os.Getpid(), 50*time.Millisecond)
+	if err := cmd.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	m, err := s.Stop()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if min := int64(3 * 24 << 20); m.peakRSS < min {
-		t.Errorf("peak: got %d MiB, want at least %d MiB", m.peakRSS>>20, min>>20)
+	if min := int64(3 * 24 << 20); m.Sum < min {
+		t.Errorf("peak: got %d MiB, want at least %d MiB", m.Sum>>20, min>>20)
 	}
-	if m.elapsed < time.Second {
-		t.Errorf("elapsed: got %v, want at least 1s", m.elapsed)
+	if min := int64(24 << 20); m.Largest < min || m.Largest >= m.Sum {
+		t.Errorf("largest process: got %d MiB, want at least %d MiB and below the sum %d MiB", m.Largest>>20, min>>20, m.Sum>>20)
 	}
 }
 
