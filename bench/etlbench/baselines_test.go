@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"spindle/bench/internal/harness"
 	"testing"
 	"time"
 )
@@ -37,7 +38,7 @@ func checkAnswers(t *testing.T, bin, dir, answerDir string) {
 		if err1 != nil || err2 != nil {
 			t.Fatal(err1, err2)
 		}
-		if err := compareOutputs(got, want); err != nil {
+		if err := harness.CompareOutputs(got, want); err != nil {
 			t.Errorf("%s -query %s: %v", filepath.Base(bin), q, err)
 		}
 	}

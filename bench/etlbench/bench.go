@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"spindle/bench/internal/harness"
 	"spindle/bench/internal/proctree"
 	"strconv"
 	"strings"
@@ -128,7 +129,7 @@ func runRounds(ctx context.Context, progs []*program, rounds int, work string) e
 				ref = got
 				continue
 			}
-			if err := compareOutputs(got, ref); err != nil {
+			if err := harness.CompareOutputs(got, ref); err != nil {
 				return fmt.Errorf("%w: %s differs from plain (round %d): %v", errMismatch, p.name, r, err)
 			}
 		}
@@ -147,9 +148,9 @@ func runOnce(ctx context.Context, p *program, logPath string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("etlbench: %s: %w", p.name, err)
 	}
-	p.result.times = append(p.result.times, m.elapsed)
-	p.result.peak = max(p.result.peak, m.peak.Sum)
-	p.result.largest = max(p.result.largest, m.peak.Largest)
+	p.result.times = append(p.result.times, m.Elapsed)
+	p.result.peak = max(p.result.peak, m.Peak.Sum)
+	p.result.largest = max(p.result.largest, m.Peak.Largest)
 	if p.parts {
 		return readParts(p.out)
 	}

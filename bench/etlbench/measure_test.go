@@ -16,7 +16,7 @@ func TestMeasure(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m.elapsed < 500*time.Millisecond || m.peak.Sum <= 0 || m.peak.Procs < 1 {
+	if m.Elapsed < 500*time.Millisecond || m.Peak.Sum <= 0 || m.Peak.Procs < 1 {
 		t.Errorf("measure = %+v, want at least 0.5 s and a sampled process", m)
 	}
 	if _, err := measure(t.Context(), []string{"sh", "-c", "echo boom >&2; exit 3"}, dir+"/log2"); err == nil || !strings.Contains(err.Error(), "boom") {

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
+	"spindle/bench/internal/harness"
 )
 
 // Errors of readParts.
@@ -44,7 +44,7 @@ func readParts(dir string) ([]byte, error) {
 		}
 		data = append(data, d...)
 	}
-	return append(header, sortLines(data)...), nil
+	return append(header, harness.SortLines(data)...), nil
 }
 
 // splitHeader reads a part file and splits off its first line. An empty
@@ -67,32 +67,4 @@ func splitHeader(path string) (header, data []byte, err error) {
 func exists(path string) bool {
 	_, err := os.Stat(path)
 	return err == nil
-}
-
-// sortLines sorts the '\n'-terminated lines of b bytewise.
-func sortLines(b []byte) []byte {
-	lines := bytes.SplitAfter(b, []byte("\n"))
-	if n := len(lines); n > 0 && len(lines[n-1]) == 0 {
-		lines = lines[:n-1]
-	}
-	slices.SortFunc(lines, bytes.Compare)
-	return bytes.Join(lines, nil)
-}
-
-// compareOutputs returns nil if got equals want, else an error naming the
-// first line where they differ.
-func compareOutputs(got, want []byte) error {
-	if bytes.Equal(got, want) {
-		return nil
-	}
-	g, w := bytes.Split(got, []byte("\n")), bytes.Split(want, []byte("\n"))
-	for i := range min(len(g), len(w)) {
-		if !bytes.Equal(g[i], w[i]) {
-			return fmt.Errorf("line %d: got %q, want %q", i+1, g[i], w[i])
-		}
-	}
-	if len(g) != len(w) {
-		return fmt.Errorf("got %d lines, want %d", len(g), len(w))
-	}
-	return errors.New("outputs differ") // unreachable: equal lines mean equal bytes
 }

@@ -8,37 +8,6 @@ import (
 	"testing"
 )
 
-func TestSortLines(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"", ""},
-		{"b\t1\na\t2\n", "a\t2\nb\t1\n"},
-		{"UNITED STATES\t1992\t1\nUNITED KINGDOM\t1993\t2\n", "UNITED KINGDOM\t1993\t2\nUNITED STATES\t1992\t1\n"},
-		{"X Y\t1992\t1\nX\t1993\t1\n", "X\t1993\t1\nX Y\t1992\t1\n"}, // a key before its extensions, as ORDER BY
-	}
-	for _, tt := range tests {
-		if got := string(sortLines([]byte(tt.in))); got != tt.want {
-			t.Errorf("sortLines(%q): got %q, want %q", tt.in, got, tt.want)
-		}
-	}
-}
-
-func TestCompareOutputs(t *testing.T) {
-	tests := []struct {
-		got, want, err string // err: "" for equal, else a substring of the error
-	}{
-		{"h\na\t1\n", "h\na\t1\n", ""},
-		{"h\na\t1\nb\t2\n", "h\na\t1\nb\t3\n", `line 3: got "b\t2", want "b\t3"`},
-		{"h\n", "h\nb\t1\n", `line 2: got "", want "b\t1"`},
-		{"x\na\t1\n", "h\na\t1\n", `line 1: got "x", want "h"`},
-	}
-	for _, tt := range tests {
-		err := compareOutputs([]byte(tt.got), []byte(tt.want))
-		if tt.err == "" && err != nil || tt.err != "" && (err == nil || !strings.Contains(err.Error(), tt.err)) {
-			t.Errorf("compareOutputs(%q, %q): got %v, want %q", tt.got, tt.want, err, tt.err)
-		}
-	}
-}
-
 func TestReadParts(t *testing.T) {
 	const h = "n_name\to_year\trevenue\tlineitems\n"
 	tests := []struct {

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"spindle/bench/internal/harness"
 	"spindle/bench/internal/proctree"
 	"strconv"
 )
@@ -100,7 +101,7 @@ func runRounds(ctx context.Context, progs []*program, rounds int, work string) e
 				ref = got
 				continue
 			}
-			if err := compareOutputs(got, ref); err != nil {
+			if err := harness.CompareOutputs(got, ref); err != nil {
 				return fmt.Errorf("%w: %s differs from wc-ref (round %d): %v", errMismatch, p.name, r, err)
 			}
 		}
@@ -119,8 +120,8 @@ func runOnce(ctx context.Context, p *program, logPath string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("wcbench: %s: %w", p.name, err)
 	}
-	p.result.times = append(p.result.times, m.elapsed)
-	p.result.peak = max(p.result.peak, m.peakRSS)
+	p.result.times = append(p.result.times, m.Elapsed)
+	p.result.peak = max(p.result.peak, m.Peak.Sum)
 	if p.dir {
 		return readParts(p.out)
 	}

@@ -1,66 +1,13 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"fmt"
-	"os"
-	"os/exec"
-	"spindle/bench/internal/proctree"
-	"time"
+
+	"spindle/bench/internal/harness"
 )
 
-// sampleEvery is how often the process tree's memory is sampled.
-const sampleEvery = 50 * time.Millisecond
-
-// measurement is one timed run.
-type measurement struct {
-	elapsed time.Duration
-	peakRSS int64 // bytes: the largest sum over the whole process tree
-}
-
-// measure runs argv with its stdout and stderr in logPath, timing it by wall
-// clock and sampling the resident memory of all of wcbench's descendants
-// (only the measured program runs meanwhile). A failed run's error ends
-// with the tail of its log.
-func measure(ctx context.Context, argv []string, logPath string) (measurement, error) {
-	log, err := os.Create(logPath)
-	if err != nil {
-		return measurement{}, err
-	}
-	defer log.Close()
-	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
-	cmd.Stdout, cmd.Stderr = log, log
-	start := time.Now()
-	if err := cmd.Start(); err != nil {
-		return measurement{}, err
-	}
-	s := proctree.Start(os.Getpid(), sampleEvery)
-	err = cmd.Wait()
-	m := measurement{elapsed: time.Since(start)}
-	peak, _ := s.Stop() // a failed sample leaves the peak lower, never wrong
-	m.peakRSS = peak.Sum
-	proctree.ReapOrphans()
-	if err != nil {
-		return m, fmt.Errorf("%w; log %s ends:\n%s", err, logPath, logTail(logPath, 20))
-	}
-	warnLeftovers(argv[0])
-	return m, nil
-}
-
-// warnLeftovers reports processes of the run still alive after it ended.
-func warnLeftovers(name string) {
-	if t, err := proctree.Tree(os.Getpid()); err == nil && t.Procs > 0 {
-		fmt.Fprintf(os.Stderr, "wcbench: warning: %d process(es) of %s still running after it exited\n", t.Procs, name)
-	}
-}
-
-// logTail returns about the last n lines of a log file.
-func logTail(path string, n int) string {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return err.Error()
-	}
-	lines := bytes.Split(bytes.TrimRight(b, "\n"), []byte("\n"))
-	return string(bytes.Join(lines[max(0, len(lines)-n):], []byte("\n")))
+// measure runs argv, timed and its memory sampled, with its output in
+// logPath.
+func measure(ctx context.Context, argv []string, logPath string) (harness.Run, error) {
+	return harness.Measure(ctx, "wcbench", argv, logPath)
 }

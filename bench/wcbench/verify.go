@@ -1,12 +1,10 @@
 package main
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
+	"spindle/bench/internal/harness"
 )
 
 // readParts returns the output directory's part-* files concatenated and
@@ -32,33 +30,5 @@ func readParts(dir string) ([]byte, error) {
 		}
 		all = append(all, b...)
 	}
-	return sortLines(all), nil
-}
-
-// sortLines sorts the '\n'-terminated lines of b bytewise.
-func sortLines(b []byte) []byte {
-	lines := bytes.SplitAfter(b, []byte("\n"))
-	if n := len(lines); n > 0 && len(lines[n-1]) == 0 {
-		lines = lines[:n-1]
-	}
-	slices.SortFunc(lines, bytes.Compare)
-	return bytes.Join(lines, nil)
-}
-
-// compareOutputs returns nil if got equals want, else an error naming the
-// first line where they differ.
-func compareOutputs(got, want []byte) error {
-	if bytes.Equal(got, want) {
-		return nil
-	}
-	g, w := bytes.Split(got, []byte("\n")), bytes.Split(want, []byte("\n"))
-	for i := range min(len(g), len(w)) {
-		if !bytes.Equal(g[i], w[i]) {
-			return fmt.Errorf("line %d: got %q, want %q", i+1, g[i], w[i])
-		}
-	}
-	if len(g) != len(w) {
-		return fmt.Errorf("got %d lines, want %d", len(g), len(w))
-	}
-	return errors.New("outputs differ") // unreachable: equal lines mean equal bytes
+	return harness.SortLines(all), nil
 }

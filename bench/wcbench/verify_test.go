@@ -3,40 +3,8 @@ package main
 import (
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 )
-
-func TestSortLines(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"", ""},
-		{"b\t1\na\t2\n", "a\t2\nb\t1\n"},
-		{"abc\t3\nab\t5\n", "ab\t5\nabc\t3\n"}, // a word before its extensions, as in wc-ref
-		{"é\t1\nz\t1\n", "z\t1\né\t1\n"},       // byte order, not collation
-	}
-	for _, tt := range tests {
-		if got := string(sortLines([]byte(tt.in))); got != tt.want {
-			t.Errorf("sortLines(%q): got %q, want %q", tt.in, got, tt.want)
-		}
-	}
-}
-
-func TestCompareOutputs(t *testing.T) {
-	tests := []struct {
-		got, want, err string // err: "" for equal, else a substring of the error
-	}{
-		{"a\t1\n", "a\t1\n", ""},
-		{"a\t1\nb\t2\n", "a\t1\nb\t3\n", `line 2: got "b\t2", want "b\t3"`},
-		{"a\t1\n", "a\t1\nb\t1\n", `line 2: got "", want "b\t1"`},
-		{"a\t1\nb\t1\n", "a\t1\n", `line 2: got "b\t1", want ""`},
-	}
-	for _, tt := range tests {
-		err := compareOutputs([]byte(tt.got), []byte(tt.want))
-		if tt.err == "" && err != nil || tt.err != "" && (err == nil || !strings.Contains(err.Error(), tt.err)) {
-			t.Errorf("compareOutputs(%q, %q): got %v, want %q", tt.got, tt.want, err, tt.err)
-		}
-	}
-}
 
 func TestReadParts(t *testing.T) {
 	write := func(dir string, files map[string]string) {

@@ -1,0 +1,96 @@
+// Package harness is what the benchmarks share to time a contender and
+// check its answer: a measured run (wall clock, and the resident memory of
+// its whole process tree, sampled) and line-sorted output comparison.
+package harness
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"slices"
+	"time"
+
+	"spindle/bench/internal/proctree"
+)
+
+// SampleEvery is how often a run's process tree is sampled.
+const SampleEvery = 50 * time.Millisecond
+
+// Run is one timed run.
+type Run struct {
+	Elapsed time.Duration
+	Peak    proctree.Mem // the largest sum and the largest process over all samples
+}
+
+// Measure runs argv with its stdout and stderr in logPath, timing it by
+// wall clock and sampling the resident memory of all of this process's
+// descendants (only the measured program runs meanwhile; call
+// proctree.BecomeSubreaper first so detached processes count). A failed
+// run's error ends with the tail of its log; processes of the run still
+// alive after it are reported on stderr under the name who.
+func Measure(ctx context.Context, who string, argv []string, logPath string) (Run, error) {
+	log, err := os.Create(logPath)
+	if err != nil {
+		return Run{}, err
+	}
+	defer log.Close()
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	cmd.Stdout, cmd.Stderr = log, log
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		return Run{}, err
+	}
+	s := proctree.Start(os.Getpid(), SampleEvery)
+	err = cmd.Wait()
+	r := Run{Elapsed: time.Since(start)}
+	r.Peak, _ = s.Stop() // a failed sample leaves the peak lower, never wrong
+	proctree.ReapOrphans()
+	if err != nil {
+		return r, fmt.Errorf("%w; log %s ends:\n%s", err, logPath, LogTail(logPath, 20))
+	}
+	if m, err := proctree.Tree(os.Getpid()); err == nil && m.Procs > 0 {
+		fmt.Fprintf(os.Stderr, "%s: warning: %d process(es) of %s still running after it exited\n", who, m.Procs, argv[0])
+	}
+	return r, nil
+}
+
+// LogTail returns about the last n lines of a log file.
+func LogTail(path string, n int) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err.Error()
+	}
+	lines := bytes.Split(bytes.TrimRight(b, "\n"), []byte("\n"))
+	return string(bytes.Join(lines[max(0, len(lines)-n):], []byte("\n")))
+}
+
+// SortLines sorts the '\n'-terminated lines of b bytewise.
+func SortLines(b []byte) []byte {
+	lines := bytes.SplitAfter(b, []byte("\n"))
+	if n := len(lines); n > 0 && len(lines[n-1]) == 0 {
+		lines = lines[:n-1]
+	}
+	slices.SortFunc(lines, bytes.Compare)
+	return bytes.Join(lines, nil)
+}
+
+// CompareOutputs returns nil if got equals want, else an error naming the
+// first line where they differ.
+func CompareOutputs(got, want []byte) error {
+	if bytes.Equal(got, want) {
+		return nil
+	}
+	g, w := bytes.Split(got, []byte("\n")), bytes.Split(want, []byte("\n"))
+	for i := range min(len(g), len(w)) {
+		if !bytes.Equal(g[i], w[i]) {
+			return fmt.Errorf("line %d: got %q, want %q", i+1, g[i], w[i])
+		}
+	}
+	if len(g) != len(w) {
+		return fmt.Errorf("got %d lines, want %d", len(g), len(w))
+	}
+	return errors.New("outputs differ") // unreachable: equal lines mean equal bytes
+}
