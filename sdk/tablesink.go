@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -135,21 +134,7 @@ func (s *tableSink) OutputDir() string { return s.dir }
 
 // Validate implements dataflow.Validator: refuse to mix a new job's
 // output with an old one's.
-func (s *tableSink) Validate() error {
-	entries, err := os.ReadDir(s.dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("output %s: %w", s.dir, err)
-	}
-	for _, e := range entries {
-		if e.Name() != stagingDir {
-			return fmt.Errorf("%w: %s (remove it or choose another --output)", ErrOutputExists, s.dir)
-		}
-	}
-	return nil
-}
+func (s *tableSink) Validate() error { return freeOutput(s.dir) }
 
 // partFile is one file a task writes.
 type partFile struct {

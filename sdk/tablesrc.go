@@ -126,7 +126,7 @@ func (s *csvSource) Validate() error {
 		return err
 	}
 	if s.o.Rejects != "" {
-		return (&tableSink{dir: s.o.Rejects}).Validate()
+		return freeOutput(s.o.Rejects)
 	}
 	return nil
 }

@@ -117,17 +117,21 @@ var ErrOutputExists = errors.New("output directory already exists")
 
 // Validate implements dataflow.Validator: like Hadoop's output formats,
 // refuse to mix a new job's output with an old one's.
-func (s *textSink) Validate() error {
-	entries, err := os.ReadDir(s.dir)
+func (s *textSink) Validate() error { return freeOutput(s.dir) }
+
+// freeOutput reports an error unless dir is absent or empty (but for a
+// staging directory left by an attempt that never committed).
+func freeOutput(dir string) error {
+	entries, err := os.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("output %s: %w", s.dir, err)
+		return fmt.Errorf("output %s: %w", dir, err)
 	}
 	for _, e := range entries {
 		if e.Name() != stagingDir {
-			return fmt.Errorf("%w: %s (remove it or choose another --output)", ErrOutputExists, s.dir)
+			return fmt.Errorf("%w: %s (remove it or choose another --output)", ErrOutputExists, dir)
 		}
 	}
 	return nil
