@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -117,24 +118,14 @@ func spindleProgram(cfg config, b binaries, q, data, work string) *program {
 // runRounds runs every program once per round, in turn, and checks each
 // output against that round's plain output.
 func runRounds(ctx context.Context, progs []*program, rounds int, work string) error {
-	for r := 1; r <= rounds; r++ {
-		var ref []byte
-		for _, p := range progs {
-			logName := fmt.Sprintf("%s-%d.log", strings.TrimSuffix(filepath.Base(p.clean), ".tsv"), r)
-			got, err := runOnce(ctx, p, filepath.Join(work, logName))
-			if err != nil {
-				return err
-			}
-			if ref == nil {
-				ref = got
-				continue
-			}
-			if err := harness.CompareOutputs(got, ref); err != nil {
-				return fmt.Errorf("%w: %s differs from plain (round %d): %v", errMismatch, p.name, r, err)
-			}
-		}
+	err := harness.Rounds(rounds, len(progs), func(i, r int) ([]byte, error) {
+		p := progs[i]
+		return runOnce(ctx, p, filepath.Join(work, fmt.Sprintf("%s-%d.log", strings.TrimSuffix(filepath.Base(p.clean), ".tsv"), r)))
+	}, func(i int) string { return progs[i].name })
+	if errors.Is(err, errMismatch) {
+		return fmt.Errorf("etlbench: %w", err)
 	}
-	return nil
+	return err
 }
 
 // runOnce runs p on a clean output path, records its time and peak memory,

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"spindle/bench/internal/harness"
 	"strings"
 	"time"
 )
@@ -33,7 +34,7 @@ type config struct {
 }
 
 // errMismatch marks a benchmark whose outputs differ.
-var errMismatch = errors.New("etlbench: OUTPUT MISMATCH")
+var errMismatch = harness.ErrMismatch
 
 func main() {
 	cfg, err := parseFlags()

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"spindle/bench/internal/harness"
 
 	"spindle/internal/size"
 )
@@ -26,7 +27,7 @@ type config struct {
 }
 
 // errMismatch marks a benchmark whose outputs differ.
-var errMismatch = errors.New("wcbench: OUTPUT MISMATCH")
+var errMismatch = harness.ErrMismatch
 
 func main() {
 	cfg, err := parseFlags()

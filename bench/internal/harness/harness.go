@@ -94,3 +94,30 @@ func CompareOutputs(got, want []byte) error {
 	}
 	return errors.New("outputs differ") // unreachable: equal lines mean equal bytes
 }
+
+// ErrMismatch marks a benchmark whose contenders' outputs differ.
+var ErrMismatch = errors.New("OUTPUT MISMATCH")
+
+// Rounds runs contenders 0..n-1 in turn, rounds times; run returns a
+// contender's output in the reference's form, and each output must equal
+// that round's output of contender 0 (the reference), or Rounds stops
+// with an error wrapping ErrMismatch that names the contender by name.
+func Rounds(rounds, n int, run func(i, round int) ([]byte, error), name func(i int) string) error {
+	for r := 1; r <= rounds; r++ {
+		var ref []byte
+		for i := range n {
+			got, err := run(i, r)
+			if err != nil {
+				return err
+			}
+			if i == 0 {
+				ref = got
+				continue
+			}
+			if err := CompareOutputs(got, ref); err != nil {
+				return fmt.Errorf("%w: %s differs from %s (round %d): %v", ErrMismatch, name(i), name(0), r, err)
+			}
+		}
+	}
+	return nil
+}
