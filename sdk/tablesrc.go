@@ -134,8 +134,11 @@ func (s *csvSource) Validate() error {
 // OutputDir implements dataflow.Output for the rejects, when there are.
 func (s *csvSource) OutputDir() string { return s.o.Rejects }
 
-func (s *csvSource) inputBytes() (int64, bool) {
-	files, err := textio.Expand(s.input)
+func (s *csvSource) inputBytes() (int64, bool) { return inputBytes(s.input) }
+
+// inputBytes is the total size of the files input names.
+func inputBytes(input string) (int64, bool) {
+	files, err := textio.Expand(input)
 	if err != nil {
 		return 0, false
 	}
@@ -520,7 +523,7 @@ func (s *parquetSource) Validate() error {
 }
 
 func (s *parquetSource) inputBytes() (int64, bool) {
-	return (&csvSource{input: s.input}).inputBytes()
+	return inputBytes(s.input)
 }
 
 // Splits implements dataflow.SplitSource: one split per row group, whose

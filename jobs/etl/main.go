@@ -21,10 +21,11 @@ package main
 
 import (
 	"flag"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
 
 	"spindle/internal/size"
 	"spindle/sdk"
@@ -118,14 +119,14 @@ func (t *tables) get(name string) *sdk.Table {
 	if tb, ok := t.read[name]; ok {
 		return tb
 	}
-	schemas := map[string]any{"lineitem": lineitem, "orders": orders, "customer": customer, "nation": nation}
+	schemas := map[string]*arrow.Schema{"lineitem": lineitem, "orders": orders, "customer": customer, "nation": nation}
 	path := filepath.Join(t.dir, name+".tbl")
 	if _, err := os.Stat(path); err != nil {
 		if _, gzErr := os.Stat(path + ".gz"); gzErr == nil {
 			path += ".gz"
 		}
 	}
-	tb := sdk.ReadCSV(t.p, name, path, must(schemas[name]), t.opts)
+	tb := sdk.ReadCSV(t.p, name, path, schemas[name], t.opts)
 	if t.read == nil {
 		t.read = map[string]*sdk.Table{}
 	}
@@ -170,11 +171,4 @@ func nationRevenue(t tables) *sdk.Table {
 			sdk.Sum("revenue", sdk.Col("volume")),
 			sdk.Count("lineitems")).
 		OrderBy("nr.sort", sdk.Asc("n_name"), sdk.Asc("o_year"))
-}
-
-func must(s any) *arrowSchema {
-	if s == nil {
-		panic(fmt.Sprint("etl: unknown table"))
-	}
-	return s.(*arrowSchema)
 }

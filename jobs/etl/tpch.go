@@ -5,8 +5,6 @@ import (
 )
 
 // The TPC-H tables this job reads, as dbgen writes them.
-type arrowSchema = arrow.Schema
-
 var (
 	money = &arrow.Decimal128Type{Precision: 15, Scale: 2}
 	date  = arrow.FixedWidthTypes.Date32
