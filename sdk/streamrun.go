@@ -93,9 +93,9 @@ type subtaskMetrics struct {
 	in, out, late, frames int64
 	busy                  time.Duration
 	// as of the last report
-	at          time.Time
-	busyAt      time.Duration
-	blockedAt   time.Duration
+	at        time.Time
+	busyAt    time.Duration
+	blockedAt time.Duration
 }
 
 // metricsEvery is how often a subtask reports its metrics.

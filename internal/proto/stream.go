@@ -76,9 +76,9 @@ type Trigger struct {
 // complete (sinks that commit themselves publish what it covers), or,
 // with Cancel, that the epoch is over and its subtasks must stop.
 type Notice struct {
-	Epoch      int   `json:"epoch"`
-	Checkpoint int64 `json:"checkpoint,omitempty"`
-	Cancel     bool  `json:"cancel,omitempty"`
+	Epoch      int    `json:"epoch"`
+	Checkpoint int64  `json:"checkpoint,omitempty"`
+	Cancel     bool   `json:"cancel,omitempty"`
 	Reason     string `json:"reason,omitempty"`
 }
 
@@ -129,12 +129,12 @@ type SubtaskMetrics struct {
 
 // StreamReport is a streaming job master's view, carried in AppReport.
 type StreamReport struct {
-	Epoch       int                  `json:"epoch"`
-	Restarts    int                  `json:"restarts"`
-	Parallelism int                  `json:"parallelism"`
-	Checkpoints []CheckpointSummary  `json:"checkpoints,omitempty"` // the latest few
-	Completed   int                  `json:"completed"`
-	Failed      int                  `json:"failed"`
+	Epoch       int                       `json:"epoch"`
+	Restarts    int                       `json:"restarts"`
+	Parallelism int                       `json:"parallelism"`
+	Checkpoints []CheckpointSummary       `json:"checkpoints,omitempty"` // the latest few
+	Completed   int                       `json:"completed"`
+	Failed      int                       `json:"failed"`
 	Subtasks    map[string]SubtaskMetrics `json:"subtasks,omitempty"`
 	// Restored is the checkpoint the current epoch started from.
 	Restored int64 `json:"restored,omitempty"`
