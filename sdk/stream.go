@@ -87,22 +87,22 @@ func (w Windows) AllowedLateness(d time.Duration) Windows {
 	return w
 }
 
-// Aggregate is an incremental aggregation: a window keeps one
+// Aggregator is an incremental aggregation: a window keeps one
 // accumulator per key, not its records. Add folds a record in; Merge
 // combines two accumulators (session windows merge); Result makes the
 // output. Accumulators are stored in the task's state backend, so their
 // type must be one the state codec encodes: numbers, strings, bools,
 // slices, maps and structs of them with exported fields.
-type Aggregate[V, A, O any] struct {
+type Aggregator[V, A, O any] struct {
 	Init   func() A
 	Add    func(acc A, v V) A
 	Merge  func(a, b A) A
 	Result func(acc A) O
 }
 
-// Count counts records.
-func Count[V any]() Aggregate[V, int64, int64] {
-	return Aggregate[V, int64, int64]{
+// Counting counts records.
+func Counting[V any]() Aggregator[V, int64, int64] {
+	return Aggregator[V, int64, int64]{
 		Init:   func() int64 { return 0 },
 		Add:    func(a int64, _ V) int64 { return a + 1 },
 		Merge:  func(a, b int64) int64 { return a + b },
@@ -110,9 +110,9 @@ func Count[V any]() Aggregate[V, int64, int64] {
 	}
 }
 
-// Sum adds records up.
-func Sum[V Number]() Aggregate[V, V, V] {
-	return Aggregate[V, V, V]{
+// Summing adds records up.
+func Summing[V Number]() Aggregator[V, V, V] {
+	return Aggregator[V, V, V]{
 		Init:   func() V { return 0 },
 		Add:    func(a, v V) V { return a + v },
 		Merge:  func(a, b V) V { return a + b },
@@ -133,7 +133,7 @@ type Windowed[K comparable, O any] struct {
 // result per key and window when the watermark passes the window's end
 // (and again for late records within the allowed lateness). Records are
 // partitioned by key across the stage's subtasks.
-func WindowAggregate[K comparable, V, A, O any](p *Pipeline, name string, in Dataset[KV[K, V]], w Windows, agg Aggregate[V, A, O]) Dataset[Windowed[K, O]] {
+func WindowAggregate[K comparable, V, A, O any](p *Pipeline, name string, in Dataset[KV[K, V]], w Windows, agg Aggregator[V, A, O]) Dataset[Windowed[K, O]] {
 	check(p, in, name)
 	if w.assign == nil {
 		p.fail(Usagef("step %q: no windows given (use sdk.Tumbling, sdk.Sliding or sdk.Sessions)", name))
@@ -151,7 +151,7 @@ func WindowAggregate[K comparable, V, A, O any](p *Pipeline, name string, in Dat
 // WindowAggregateLate is WindowAggregate with a side output: the records
 // too late for every window they belong to (later than the allowed
 // lateness) go to the second dataset instead of being dropped.
-func WindowAggregateLate[K comparable, V, A, O any](p *Pipeline, name string, in Dataset[KV[K, V]], w Windows, agg Aggregate[V, A, O]) (Dataset[Windowed[K, O]], Dataset[KV[K, V]]) {
+func WindowAggregateLate[K comparable, V, A, O any](p *Pipeline, name string, in Dataset[KV[K, V]], w Windows, agg Aggregator[V, A, O]) (Dataset[Windowed[K, O]], Dataset[KV[K, V]]) {
 	out := WindowAggregate(p, name, in, w, agg)
 	late := add[KV[K, V]](p, name+"/late", "LateRecords", dataflow.KindNarrow, lateOutput{}, out.node)
 	if op, ok := p.g.Node(out.node).Impl.(*windowOp[K, V, A, O]); ok {

@@ -1,7 +1,6 @@
 package sdk
 
 import (
-	"fmt"
 	"slices"
 
 	"spindle/internal/codec"
@@ -16,7 +15,7 @@ import (
 // lateness, at its cleanup time). A watermark fires the timers it passes.
 type windowOp[K comparable, V, A, O any] struct {
 	w    Windows
-	agg  Aggregate[V, A, O]
+	agg  Aggregator[V, A, O]
 	key  codec.Key[K]
 	wire wire[KV[K, V]]
 	late int // node ID of the late output, or 0 for none
@@ -34,7 +33,7 @@ type KeyWindows[A any] struct {
 	Windows []WindowAcc[A]
 }
 
-func newWindowOp[K comparable, V, A, O any](w Windows, agg Aggregate[V, A, O]) (*windowOp[K, V, A, O], error) {
+func newWindowOp[K comparable, V, A, O any](w Windows, agg Aggregator[V, A, O]) (*windowOp[K, V, A, O], error) {
 	key, err := codec.KeyFor[K]()
 	if err != nil {
 		return nil, err
@@ -42,9 +41,6 @@ func newWindowOp[K comparable, V, A, O any](w Windows, agg Aggregate[V, A, O]) (
 	wr, err := newWire[KV[K, V]]()
 	if err != nil {
 		return nil, err
-	}
-	if _, err := state.CodecFor[KeyWindows[A]](); err != nil {
-		return nil, fmt.Errorf("the accumulator cannot be stored: %w", err)
 	}
 	return &windowOp[K, V, A, O]{w: w, agg: agg, key: key, wire: wr}, nil
 }
