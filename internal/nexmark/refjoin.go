@@ -1,7 +1,6 @@
 package nexmark
 
-// Q3Category is the category q3 selects; Q3State reports whether q3
-// selects a seller's state (OR, ID or CA).
+// Q3Category is the auction category q3 selects.
 const Q3Category = 10
 
 // Q3State reports whether q3 selects sellers of state s.
