@@ -44,8 +44,9 @@ func (tc *taskCtx) count(name string, n int64) {
 
 // job is a built pipeline and its plan, ready to run tasks.
 type job struct {
-	p    *Pipeline
-	plan *dataflow.Plan
+	p      *Pipeline
+	plan   *dataflow.Plan
+	stream bool // a streaming job
 }
 
 // runTask runs one attempt; a panic in user code fails the attempt with

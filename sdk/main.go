@@ -53,7 +53,11 @@ func run(build func(p *Pipeline) error) int {
 	if err != nil {
 		return usage(name, err)
 	}
-	j := &job{p: p, plan: plan}
+	stream, err := streaming(&p.g)
+	if err != nil {
+		return usage(name, err)
+	}
+	j := &job{p: p, plan: plan, stream: stream}
 	switch role := os.Getenv(proto.EnvRole); role {
 	case proto.RoleDescribe:
 		return j.describe(name)
@@ -149,11 +153,16 @@ func (j *job) serve(role string) int {
 		return 1
 	}
 	defer nc.Close()
-	if role == proto.RoleJobMaster {
+	ecfg := executor.Config{NC: nc, AppID: appID, ContainerID: cid, WorkerID: wid, LocalDir: localDir(cid), MemoryBytes: grant, Logger: log}
+	switch {
+	case role == proto.RoleJobMaster && j.stream:
+		err = jobmaster.RunStream(ctx, jobmaster.Config{AppID: appID, NC: nc, Graph: &j.p.g, Logger: log}, j.streamOptions())
+	case j.stream:
+		err = executor.RunStream(ctx, ecfg, j.runDeployment)
+	case role == proto.RoleJobMaster:
 		err = jobmaster.Run(ctx, jobmaster.Config{AppID: appID, NC: nc, Graph: &j.p.g, Logger: log})
-	} else {
-		err = executor.Run(ctx, executor.Config{NC: nc, AppID: appID, ContainerID: cid, WorkerID: wid,
-			LocalDir: localDir(cid), MemoryBytes: grant, Logger: log}, j.runTask)
+	default:
+		err = executor.Run(ctx, ecfg, j.runTask)
 	}
 	if err != nil && ctx.Err() != nil {
 		log.Info("stopped by a signal")

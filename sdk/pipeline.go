@@ -17,6 +17,8 @@ type Pipeline struct {
 	// needs are the columns each table step must produce, resolved once
 	// the graph is complete.
 	needs columnNeeds
+	// stream is a streaming job's configuration.
+	stream StreamConfig
 }
 
 // Dataset is a distributed collection of T produced by one step of a

@@ -121,6 +121,7 @@ func (s *State) Report(now time.Time, rep proto.AppReport) (proto.Ack, Effects) 
 	a.rec.Stages = append(a.rec.Stages[:0:0], rep.Stages...)
 	a.rec.Tasks = append(a.rec.Tasks[:0:0], rep.Tasks...)
 	a.rec.TasksOmitted = rep.TasksOmitted
+	a.rec.Stream = rep.Stream
 	a.rec.Waiting = rep.Waiting
 	a.heard = now
 	if a.rec.State == proto.StateAccepted {

@@ -67,13 +67,11 @@ type Config struct {
 func Run(ctx context.Context, cfg Config, run RunFunc) error {
 	nc, appID, containerID, workerID, log := cfg.NC, cfg.AppID, cfg.ContainerID, cfg.WorkerID, cfg.Logger
 	defer startProfile(containerID)()
-	js, err := jetstream.New(nc, jetstream.WithPublishAsyncMaxPending(shuffle.MaxPending))
+	env, err := newEnv(cfg)
 	if err != nil {
 		return err
 	}
-	env := &Env{AppID: appID, ContainerID: containerID, WorkerID: workerID, NC: nc, JS: js, Logger: log,
-		MemoryBytes: cfg.MemoryBytes, LocalDir: cfg.LocalDir}
-	store, err := checkpoint.Open(ctx, filepath.Join(cfg.LocalDir, "checkpoints"), js, appID)
+	store, err := checkpoint.Open(ctx, filepath.Join(cfg.LocalDir, "checkpoints"), env.JS, appID)
 	if err != nil {
 		log.Warn("running without checkpoints", "err", err)
 	} else {
@@ -103,6 +101,16 @@ func Run(ctx context.Context, cfg Config, run RunFunc) error {
 			req.Result = &res
 		}
 	}
+}
+
+// newEnv is what every task of the executor shares.
+func newEnv(cfg Config) (*Env, error) {
+	js, err := jetstream.New(cfg.NC, jetstream.WithPublishAsyncMaxPending(shuffle.MaxPending))
+	if err != nil {
+		return nil, err
+	}
+	return &Env{AppID: cfg.AppID, ContainerID: cfg.ContainerID, WorkerID: cfg.WorkerID, NC: cfg.NC, JS: js,
+		Logger: cfg.Logger, MemoryBytes: cfg.MemoryBytes, LocalDir: cfg.LocalDir, Progress: func(float64) {}}, nil
 }
 
 // next asks for work, retrying while the job master is busy or

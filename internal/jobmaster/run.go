@@ -417,20 +417,7 @@ func (m *master) commitTask(files []proto.StagedFile) {
 
 // commitJob finishes every output directory: staging removed, _SUCCESS
 // written last.
-func (m *master) commitJob() error {
-	for _, dir := range m.outputs {
-		if err := os.RemoveAll(filepath.Join(dir, "_temporary")); err != nil {
-			return fmt.Errorf("commit %s: %w", dir, err)
-		}
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return fmt.Errorf("commit %s: %w", dir, err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, "_SUCCESS"), nil, 0o644); err != nil {
-			return fmt.Errorf("commit %s: %w", dir, err)
-		}
-	}
-	return nil
-}
+func (m *master) commitJob() error { return commitOutputs(m.outputs) }
 
 // dismiss tells the executors waiting for work to exit, before the final
 // report ends the application and their containers are stopped, and stops

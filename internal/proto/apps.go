@@ -133,6 +133,8 @@ type App struct {
 	// TasksOmitted counts succeeded attempts the job master left out of
 	// Tasks (very large jobs).
 	TasksOmitted int `json:"tasks_omitted,omitempty"`
+	// Stream is a streaming job's execution and checkpoints.
+	Stream *StreamReport `json:"stream,omitempty"`
 }
 
 // Container is a granted container of an application.
@@ -242,4 +244,6 @@ type AppReport struct {
 	// TasksOmitted counts succeeded attempts left out of Tasks to keep the
 	// report under the server's max payload.
 	TasksOmitted int `json:"tasks_omitted,omitempty"`
+	// Stream is a streaming job's execution and checkpoints.
+	Stream *StreamReport `json:"stream,omitempty"`
 }
