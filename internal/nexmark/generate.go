@@ -1,8 +1,12 @@
 package nexmark
 
-// textBuf bounds the random text of one event (an auction has at most
-// about 650 bytes); longer text would still work, through a heap buffer.
-const textBuf = 1024
+// textBuf bounds the random text of a person or auction (an auction has
+// at most about 650 bytes) and bidBuf that of a bid; longer text would
+// still work, through a heap buffer.
+const (
+	textBuf = 1024
+	bidBuf  = 64
+)
 
 // Event fills e with event n (0 <= n, and n < Events unless unbounded;
 // neither is checked) of a valid Config (see Validate). The result depends
@@ -96,7 +100,7 @@ func (g *gen) bid(b *Bid) {
 	bidder := g.bidder()
 	price := g.r.price()
 	channel, url := g.channel()
-	var buf [textBuf]byte
+	var buf [bidBuf]byte
 	x := g.r.appendExtra(buf[:0], 4*8+len(channel)+len(url), AvgBidSize)
 	*b = Bid{
 		Auction:  auction,

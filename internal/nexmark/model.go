@@ -29,8 +29,8 @@ type Auction struct {
 }
 
 // Bid is a bid on auction Auction by person Bidder. Either id may belong to
-// an auction or person generated a little later (Beam's id leads), or to
-// one that is long gone.
+// an auction or person generated a little later (Beam's id leads), and the
+// auction may have expired.
 type Bid struct {
 	Auction  int64
 	Bidder   int64

@@ -1,7 +1,9 @@
 package nexmark
 
 import (
+	"encoding/binary"
 	"math/bits"
+	"slices"
 	"strconv"
 	"sync"
 )
@@ -66,23 +68,33 @@ var channels = sync.OnceValue(func() *[numChannels]channel {
 // minWordsLen is Beam's MIN_STRING_LENGTH.
 const minWordsLen = 3
 
+// grow returns dst extended by n bytes, and those n bytes.
+func grow(dst []byte, n int) ([]byte, []byte) {
+	dst = slices.Grow(dst, n)
+	dst = dst[:len(dst)+n]
+	return dst, dst[len(dst)-n:]
+}
+
 // appendWords appends Beam's nextString(maxLen): 3 to maxLen-1 characters,
 // each a space with P = 20/256 (Beam: 1/13) or else a lower-case letter,
 // then trims the spaces at both ends.
 func (r *rng) appendWords(dst []byte, maxLen int) []byte {
 	start := len(dst)
-	for n := minWordsLen + int(r.intn(int64(maxLen-minWordsLen))); n > 0; {
-		x := r.uint64()
-		for j := 0; j < 8 && n > 0; j, n = j+1, n-1 {
-			b := byte(x >> (8 * j))
-			if b < 20 {
-				dst = append(dst, ' ')
-			} else {
-				dst = append(dst, 'a'+byte(uint(b-20)*26/236))
-			}
+	dst, s := grow(dst, minWordsLen+int(r.intn(int64(maxLen-minWordsLen))))
+	src := splitmix64(r.uint64())
+	var x uint64
+	for i := range s {
+		if i%8 == 0 {
+			x = src.next()
+		}
+		b := byte(x)
+		x >>= 8
+		if b < 20 {
+			s[i] = ' '
+		} else {
+			s[i] = 'a' + byte(uint(b-20)*26/236)
 		}
 	}
-	s := dst[start:]
 	i, j := 0, len(s)
 	for i < j && s[i] == ' ' {
 		i++
@@ -94,15 +106,29 @@ func (r *rng) appendWords(dst []byte, maxLen int) []byte {
 }
 
 // appendLetters appends n random lower-case letters (Beam's
-// nextExactString), eight from each random word.
+// nextExactString), eight at a time: each byte b of a random word becomes
+// 'a' + b*26/256, computed in 16-bit lanes.
 func (r *rng) appendLetters(dst []byte, n int) []byte {
-	for n > 0 {
-		x := r.uint64()
-		for j := 0; j < 8 && n > 0; j, n = j+1, n-1 {
-			dst = append(dst, 'a'+byte(uint(byte(x>>(8*j)))*26>>8))
-		}
+	dst, s := grow(dst, n)
+	src := splitmix64(r.uint64())
+	for len(s) >= 8 {
+		binary.LittleEndian.PutUint64(s, letters8(src.next()))
+		s = s[8:]
+	}
+	if len(s) > 0 {
+		var tail [8]byte
+		binary.LittleEndian.PutUint64(tail[:], letters8(src.next()))
+		copy(s, tail[:])
 	}
 	return dst
+}
+
+// letters8 maps each byte b of x to 'a' + b*26>>8.
+func letters8(x uint64) uint64 {
+	const lanes = 0x00ff00ff00ff00ff
+	even := (x & lanes) * 26 >> 8 & lanes
+	odd := (x >> 8 & lanes) * 26 >> 8 & lanes
+	return even | odd<<8 + 0x6161616161616161
 }
 
 // appendExtra appends Beam's nextExtra: letters such that current plus
