@@ -58,24 +58,28 @@ type Windows struct {
 	assign   evtime.Assigner
 	lateness time.Duration
 	desc     string
+	err      error // bad parameters, reported by the step that uses them
 }
 
 // Tumbling windows are fixed-size, back-to-back and aligned to the epoch:
 // [0, size), [size, 2·size), …
 func Tumbling(size time.Duration) Windows {
-	return Windows{assign: evtime.Tumbling(size, 0), desc: fmt.Sprintf("tumbling(%s)", size)}
+	a, err := evtime.NewTumbling(size, 0)
+	return Windows{assign: a, desc: fmt.Sprintf("tumbling(%s)", size), err: err}
 }
 
 // Sliding (hopping) windows of size start every slide; a record belongs
 // to size/slide of them.
 func Sliding(size, slide time.Duration) Windows {
-	return Windows{assign: evtime.Sliding(size, slide, 0), desc: fmt.Sprintf("sliding(%s,%s)", size, slide)}
+	a, err := evtime.NewSliding(size, slide, 0)
+	return Windows{assign: a, desc: fmt.Sprintf("sliding(%s,%s)", size, slide), err: err}
 }
 
 // Sessions group a key's records that are less than gap apart; a
 // session ends gap after its last record.
 func Sessions(gap time.Duration) Windows {
-	return Windows{assign: evtime.Sessions(gap), desc: fmt.Sprintf("sessions(%s)", gap)}
+	a, err := evtime.NewSessions(gap)
+	return Windows{assign: a, desc: fmt.Sprintf("sessions(%s)", gap), err: err}
 }
 
 // AllowedLateness keeps a window's state for d after it fired: a late
@@ -84,6 +88,9 @@ func Sessions(gap time.Duration) Windows {
 // step's late output, if it has one, and are counted as late otherwise.
 func (w Windows) AllowedLateness(d time.Duration) Windows {
 	w.lateness = d
+	if d < 0 && w.err == nil {
+		w.err = fmt.Errorf("allowed lateness %v is negative", d)
+	}
 	return w
 }
 
@@ -135,7 +142,10 @@ type Windowed[K comparable, O any] struct {
 // partitioned by key across the stage's subtasks.
 func WindowAggregate[K comparable, V, A, O any](p *Pipeline, name string, in Dataset[KV[K, V]], w Windows, agg Aggregator[V, A, O]) Dataset[Windowed[K, O]] {
 	check(p, in, name)
-	if w.assign == nil {
+	if w.err != nil {
+		p.fail(Usagef("step %q: %v", name, w.err))
+		w.assign = nil
+	} else if w.assign == nil {
 		p.fail(Usagef("step %q: no windows given (use sdk.Tumbling, sdk.Sliding or sdk.Sessions)", name))
 	}
 	if agg.Init == nil || agg.Add == nil || agg.Result == nil || (w.assign != nil && w.assign.Merging() && agg.Merge == nil) {

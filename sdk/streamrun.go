@@ -339,6 +339,13 @@ func (sc *subtask) merged(r streamRoot, wm int64, advanced bool) error {
 
 // aligned carries out what barrier alignment decided.
 func (sc *subtask) aligned(a evtime.Action, rx *exchange.Receiver, since *time.Time, producers, base []int) error {
+	if a.Aborted != 0 {
+		// A newer barrier overtook an unfinished alignment: the old
+		// checkpoint can never complete here, so stop holding channels
+		// back for it; the newer one blocks them again as its barriers come.
+		rx.UnblockAll()
+		*since = time.Time{}
+	}
 	if a.Block >= 0 {
 		if since.IsZero() {
 			*since = sc.now()
