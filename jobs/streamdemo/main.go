@@ -11,9 +11,11 @@ import (
 )
 
 var (
-	events = flag.Int64("events", 100_000, "events to generate")
+	events = flag.Int64("events", 100_000, "events to generate (0: no end)")
 	output = flag.String("output", "", "output directory")
 	par    = flag.Int("parallelism", 2, "subtasks per step")
+	rate   = flag.Float64("rate", 0, "events per second over all subtasks (0: as fast as possible)")
+	every  = flag.Duration("checkpoint-every", time.Second, "checkpoint interval")
 )
 
 type event struct {
@@ -23,9 +25,10 @@ type event struct {
 
 func main() {
 	sdk.Main(func(p *sdk.Pipeline) error {
-		p.Stream(sdk.StreamConfig{Parallelism: *par, CheckpointEvery: time.Second})
+		p.Stream(sdk.StreamConfig{Parallelism: *par, CheckpointEvery: *every})
 		src := sdk.Generate(p, "events", sdk.Generator[event]{
 			Events: *events,
+			Rate:   *rate,
 			Event:  func(n int64, v *event) { v.Key, v.Time = n%7, 1_700_000_000_000+n },
 			Time:   func(v *event) int64 { return v.Time },
 		})
