@@ -39,6 +39,7 @@ type subtask struct {
 	err   error // first error of a step that cannot return one
 	m     subtaskMetrics
 	clock func() time.Time
+	timed processingTimed // the root's processing-time timers, if it has any
 }
 
 // streamOut is the write side of a stream edge in a subtask.
@@ -250,6 +251,7 @@ func (sc *subtask) runRoot(r streamRoot, rx *exchange.Receiver, producers []int)
 		chans += p
 	}
 	merge, align := evtime.NewMerger(chans), evtime.NewAligner(chans)
+	sc.timed, _ = r.(processingTimed)
 	var aligning time.Time
 	for {
 		f, err := sc.next(rx)
@@ -299,17 +301,48 @@ func (sc *subtask) next(rx *exchange.Receiver) (exchange.Frame, error) {
 	if f, ok, err := rx.TryNext(); ok || err != nil {
 		if err == nil && sc.m.frames&63 == 0 {
 			now := sc.now()
-			err = sc.flushStale(now)
+			if err = sc.flushStale(now); err == nil {
+				err = sc.fireDue(now)
+			}
 			sc.report(now)
 		}
 		return f, err
 	}
-	if err := sc.flushAll(); err != nil {
-		return exchange.Frame{}, err
+	for {
+		if err := sc.flushAll(); err != nil {
+			return exchange.Frame{}, err
+		}
+		sc.drainNotices()
+		now := sc.now()
+		sc.report(now)
+		due, ok := time.Time{}, false
+		if sc.timed != nil {
+			due, ok = sc.timed.nextProcessing()
+		}
+		if !ok {
+			return rx.Next(sc.ctx)
+		}
+		if due.After(now) {
+			ctx, cancel := context.WithDeadline(sc.ctx, due)
+			f, err := rx.Next(ctx)
+			cancel()
+			if !errors.Is(err, context.DeadlineExceeded) || sc.ctx.Err() != nil {
+				return f, err
+			}
+		}
+		if err := sc.fireDue(sc.now()); err != nil {
+			return exchange.Frame{}, err
+		}
 	}
-	sc.drainNotices()
-	sc.report(sc.now())
-	return rx.Next(sc.ctx)
+}
+
+// fireDue fires the root's processing-time timers that are due.
+func (sc *subtask) fireDue(now time.Time) error {
+	if sc.timed == nil {
+		return nil
+	}
+	sc.check(sc.timed.fireProcessing(now))
+	return sc.err
 }
 
 func (sc *subtask) drainNotices() {
