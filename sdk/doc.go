@@ -56,6 +56,19 @@
 // every worker reaches; relative paths are relative to the directory the
 // job was submitted from.
 //
+// # Streams
+//
+// A pipeline whose source is a stream (Generate; docs/streaming.md lists
+// the others) is a streaming job: the same operators, plus event-time
+// windows (WindowAggregate with Tumbling, Sliding or Sessions windows and
+// an incremental Aggregator) and KeyedProcess, whose functions keep value,
+// list and map state per key and set event-time and processing-time
+// timers. Every step runs at once; state is checkpointed with aligned
+// barriers and restored after any failure, and WriteText commits each
+// checkpoint interval's output exactly once. Keys and values of a
+// streaming shuffle may also be structs of the types above (lists of
+// structs may not cross a shuffle, but may be kept in state).
+//
 // # Errors
 //
 // Return Usagef from the build function for bad flags: the CLI refuses the
