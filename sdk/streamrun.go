@@ -125,6 +125,7 @@ func (sc *subtask) report(now time.Time) {
 	}
 	sc.emit(proto.SubtaskEvent{Metrics: &proto.SubtaskMetrics{
 		RecordsIn: m.in, RecordsOut: m.out, BytesOut: bytes, Watermark: wm, LateDropped: m.late,
+		Source:       sc.j.p.g.Node(sc.st.Root).Kind == dataflow.KindSource,
 		Busy:         min(float64(m.busy-m.busyAt)/float64(span), 1),
 		BackPressure: min(float64(blocked-m.blockedAt)/float64(span), 1),
 	}})
