@@ -108,10 +108,15 @@ func (sc *subtask) report(now time.Time) {
 		m.at = now
 		return
 	}
-	span := now.Sub(m.at)
-	if span < metricsEvery {
-		return
+	if span := now.Sub(m.at); span >= metricsEvery {
+		sc.sendMetrics(now, span)
 	}
+}
+
+// sendMetrics reports the subtask's metrics over the span since the last
+// report.
+func (sc *subtask) sendMetrics(now time.Time, span time.Duration) {
+	m := &sc.m
 	var blocked time.Duration
 	var bytes int64
 	for _, o := range sc.outs {
@@ -406,6 +411,9 @@ func (sc *subtask) checkpoint(id int64, align time.Duration, src streamSource) e
 func (sc *subtask) finish() error {
 	if err := sc.controlAll(exchange.End, 0); err != nil {
 		return err
+	}
+	if now := sc.now(); !sc.m.at.IsZero() { // final figures, before the job master hears the end
+		sc.sendMetrics(now, max(now.Sub(sc.m.at), time.Millisecond))
 	}
 	ev := proto.SubtaskEvent{Finished: true}
 	for _, s := range sc.sinks {
