@@ -104,9 +104,17 @@ func TestSavepointStopAndResume(t *testing.T) {
 			t.Errorf("resumed run's summary lacks %q:\n%s", want, r.stderr)
 		}
 	}
-	resumed := c.status(t, strings.SplitN(r.stdout, "\n", 2)[0])
-	if id, _ := strconv.ParseInt(stop[strings.IndexByte(stop, '/')+1:], 10, 64); resumed.Stream == nil || resumed.Stream.Restored != id {
-		t.Errorf("resumed run restored from %+v, want checkpoint %d", resumed.Stream, id)
+	app2 := strings.SplitN(r.stdout, "\n", 2)[0]
+	resumed := c.status(t, app2)
+	id := stop[strings.IndexByte(stop, '/')+1:]
+	if resumed.Stream == nil || strconv.FormatInt(resumed.Stream.Restored, 10) != id || resumed.Savepoint != stop {
+		t.Errorf("resumed run: savepoint %q, stream %+v; want %s, restored from checkpoint %s", resumed.Savepoint, resumed.Stream, stop, id)
+	}
+	st := spindle(t, 10*time.Second, "status", "--coordinator", c.url, app2).stdout
+	for _, want := range []string{"from savepoint  " + stop, "restored from  checkpoint " + id} {
+		if !strings.Contains(st, want) {
+			t.Errorf("status of the resumed run lacks %q:\n%s", want, st)
+		}
 	}
 
 	got1, got2 := streamOutput(t, dir1), streamOutput(t, dir2)

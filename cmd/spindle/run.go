@@ -122,6 +122,10 @@ func runOnCluster(ctx context.Context, cfg clusterConfig, j *job, opts submitOpt
 	}
 	defer cl.stop()
 	res, err := runJob(ctx, cl, j, opts, stdout, stderr)
+	var usage usageError
+	if errors.As(err, &usage) { // nothing ran: the cluster's logs would say nothing
+		return err
+	}
 	if (err != nil || res.app.State != proto.StateFinished) && ctx.Err() == nil {
 		fmt.Fprintf(stderr, "==> %s <==\n%s", logFile.Name(), tail(logFile.Name(), 20))
 		cl.dumpLogs(stderr)
