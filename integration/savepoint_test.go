@@ -89,6 +89,9 @@ func TestSavepointStopAndResume(t *testing.T) {
 	if a := c.status(t, app); a.State != proto.StateFinished {
 		t.Fatalf("stopped with a savepoint: %s (%s), want FINISHED", a.State, a.Diagnostics)
 	}
+	if r := spindle(t, 10*time.Second, "savepoint", "--coordinator", c.url, app); r.code != 2 || !strings.Contains(r.stderr, "application not running: it is FINISHED") {
+		t.Errorf("savepoint of an ended app: exit %d, stderr %q; want 2, not running", r.code, r.stderr)
+	}
 	// No event beyond this: the generator runs at demoRate from its start,
 	// which is after the submission.
 	events := int64(time.Since(start).Seconds()*demoRate) + 1000

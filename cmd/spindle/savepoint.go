@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/urfave/cli/v3"
@@ -42,7 +43,7 @@ func savepointError(app string, err error) error {
 	case errors.Is(err, client.ErrNotStreaming):
 		return fmt.Errorf("%s is not a streaming job: only streaming jobs take savepoints", app)
 	case errors.Is(err, client.ErrNotRunning):
-		return fmt.Errorf("%s is not running: %w", app, err)
+		return fmt.Errorf("%s: %s; only a running streaming job takes savepoints", app, strings.TrimPrefix(err.Error(), "client: "))
 	}
 	return exitError{code: exitFailed, err: fmt.Errorf("savepoint of %s: %w", app, err)}
 }
