@@ -109,10 +109,15 @@ func (sc *subtask) report(now time.Time) {
 		m.at = now
 		return
 	}
-	span := now.Sub(m.at)
-	if span < metricsEvery {
-		return
+	if span := now.Sub(m.at); span >= metricsEvery {
+		sc.sendMetrics(now, span)
 	}
+}
+
+// sendMetrics reports the subtask's metrics over the span since the last
+// report.
+func (sc *subtask) sendMetrics(now time.Time, span time.Duration) {
+	m := &sc.m
 	var blocked time.Duration
 	var bytes int64
 	for _, o := range sc.outs {
@@ -126,6 +131,7 @@ func (sc *subtask) report(now time.Time) {
 	}
 	sc.emit(proto.SubtaskEvent{Metrics: &proto.SubtaskMetrics{
 		RecordsIn: m.in, RecordsOut: m.out, BytesOut: bytes, Watermark: wm, LateDropped: m.late,
+		Source:       sc.j.p.g.Node(sc.st.Root).Kind == dataflow.KindSource,
 		Busy:         min(float64(m.busy-m.busyAt)/float64(span), 1),
 		BackPressure: min(float64(blocked-m.blockedAt)/float64(span), 1),
 	}})
@@ -438,6 +444,9 @@ func (sc *subtask) checkpoint(id int64, align time.Duration, src streamSource) e
 func (sc *subtask) finish() error {
 	if err := sc.controlAll(exchange.End, 0); err != nil {
 		return err
+	}
+	if now := sc.now(); !sc.m.at.IsZero() { // final figures, before the job master hears the end
+		sc.sendMetrics(now, max(now.Sub(sc.m.at), time.Millisecond))
 	}
 	ev := proto.SubtaskEvent{Finished: true}
 	for _, s := range sc.sinks {

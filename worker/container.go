@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -149,14 +150,18 @@ func closeFiles(cmd *exec.Cmd) {
 // cluster's NATS URL and the worker's own environment (added by the
 // caller through procs.env).
 func containerEnv(spec proto.ContainerSpec) []string {
-	return []string{
-		proto.EnvRole + "=" + spec.Role,
-		proto.EnvAppID + "=" + spec.AppID,
-		proto.EnvContainerID + "=" + spec.ContainerID,
-		proto.EnvWorkerID + "=" + spec.WorkerID,
-		proto.EnvMemoryBytes + "=" + strconv.FormatInt(spec.Resources.MemoryBytes, 10),
-		proto.EnvVCores + "=" + strconv.Itoa(spec.Resources.VCores),
+	var extra []string // first: a later duplicate wins in os/exec
+	for _, k := range slices.Sorted(maps.Keys(spec.Env)) {
+		extra = append(extra, k+"="+spec.Env[k])
 	}
+	return append(extra,
+		proto.EnvRole+"="+spec.Role,
+		proto.EnvAppID+"="+spec.AppID,
+		proto.EnvContainerID+"="+spec.ContainerID,
+		proto.EnvWorkerID+"="+spec.WorkerID,
+		proto.EnvMemoryBytes+"="+strconv.FormatInt(spec.Resources.MemoryBytes, 10),
+		proto.EnvVCores+"="+strconv.Itoa(spec.Resources.VCores),
+	)
 }
 
 // waitFor waits for proc's process, forgets it and reports its exit.

@@ -8,6 +8,8 @@
 //	spindle worker --coordinator URL [--vcores N] [--memory SIZE] [--data-dir DIR]
 //	spindle submit --coordinator URL [--queue Q] [--name NAME] [--detach] PACKAGE|BINARY [-- JOB-ARGS...]
 //	spindle apps | status APP | kill APP | logs APP | nodes   [--coordinator URL] [--json]
+//	spindle savepoint APP | kill --savepoint APP                 (streaming jobs)
+//	spindle submit|run --from-savepoint APP/ID ...
 //
 // --coordinator defaults to $SPINDLE_COORDINATOR, then nats://127.0.0.1:4222.
 //

@@ -57,10 +57,14 @@ func printStatus(w io.Writer, a proto.App) error {
 		fmt.Fprintf(tw, "finished\t%s (took %v)\n", when(a.FinishedAt), a.FinishedAt.Sub(a.SubmittedAt).Round(100*time.Millisecond))
 	}
 	fmt.Fprintf(tw, "args\t%s\n", strings.Join(a.Args, " "))
+	if a.Savepoint != "" {
+		fmt.Fprintf(tw, "from savepoint\t%s\n", a.Savepoint)
+	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
 	printStages(w, a.Stages)
+	printStream(w, a.Stream)
 	printCounters(w, a)
 	printAttempts(w, a.Tasks)
 	return printContainers(w, a.Containers)

@@ -74,8 +74,11 @@ func statusCommand() *cli.Command {
 }
 
 func killCommand() *cli.Command {
-	return queryCommand("kill", "kill an application and print its state", []string{"APP"},
+	return queryCommand("kill", "kill an application and print its state (with --savepoint: stop a streaming job with a savepoint and print its path)", []string{"APP"},
 		func(ctx context.Context, c *client.Client, pos []string, out output) error {
+			if out.cmd.Bool("savepoint") {
+				return killWithSavepoint(ctx, c, pos[0], out)
+			}
 			state, err := c.Kill(ctx, pos[0])
 			if err != nil {
 				return fmt.Errorf("%s: %w", pos[0], err)
@@ -85,7 +88,7 @@ func killCommand() *cli.Command {
 			}
 			_, err = fmt.Fprintln(out.w, state)
 			return err
-		})
+		}, &cli.BoolFlag{Name: "savepoint", Usage: "stop a streaming job with a savepoint: its output up to it is committed and it ends FINISHED"})
 }
 
 func nodesCommand() *cli.Command {

@@ -39,6 +39,7 @@ type submitOptions struct {
 	// taskTimeout is how long an attempt may send no progress before its
 	// container is taken as lost; 0 is the job master's default.
 	taskTimeout time.Duration
+	savepoint   string // a streaming job's savepoint to start from, or ""
 }
 
 // taskFlags size the executor containers that run a job's tasks.
@@ -85,6 +86,7 @@ func submitCommand() *cli.Command {
 			&cli.StringFlag{Name: "name", Usage: "application name (default: the job's name)"},
 			&cli.BoolFlag{Name: "detach", Usage: "print the application ID and return without waiting"},
 			connectTimeoutFlag(defaultSubmitConnectTimeout),
+			savepointFlag(),
 		}, taskFlags()...),
 		Action: submitAction,
 	}
@@ -106,11 +108,18 @@ func submitAction(ctx context.Context, cmd *cli.Command) error {
 	if err != nil {
 		return err
 	}
+	savepoint, err := fromSavepoint(cmd)
+	if err != nil {
+		return err
+	}
 	c, err := dial(ctx, cmd)
 	if err != nil {
 		return err
 	}
 	defer c.Close()
+	if err := checkSavepoint(ctx, c, savepoint, ""); err != nil {
+		return err
+	}
 	stdout, stderr := cmd.Root().Writer, cmd.Root().ErrWriter
 	j, err := prepareJob(ctx, target, jobArgs, stderr)
 	if err != nil {
@@ -120,7 +129,7 @@ func submitAction(ctx context.Context, cmd *cli.Command) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	opts := submitOptions{name: cmd.String("name"), queue: cmd.String("queue"), detach: cmd.Bool("detach"),
-		placement: cmd.String("placement"), task: task, taskTimeout: timeout}
+		placement: cmd.String("placement"), task: task, taskTimeout: timeout, savepoint: savepoint}
 	res, err := submitJob(ctx, c, j, opts, stdout, stderr)
 	if errors.Is(err, context.Canceled) && res.app.ID != "" {
 		fmt.Fprintf(stderr, "application %s is still running; stop it with: spindle kill %s\n", res.app.ID, res.app.ID)
@@ -191,6 +200,7 @@ func submitRequest(j *job, opts submitOptions, hash string) proto.SubmitRequest 
 		Master:      proto.Resources{VCores: masterVCores, MemoryBytes: masterMemory},
 		Executor:    opts.task,
 		TaskTimeout: opts.taskTimeout,
+		Savepoint:   opts.savepoint,
 	}
 }
 
@@ -216,6 +226,7 @@ func userNameOf(u *user.User, err error, uid int) string {
 // report prints the one-line outcome of an application and returns the
 // exit error for a failed or killed one.
 func (r submitResult) report(stderr io.Writer) error {
+	defer r.streamReport(stderr)
 	if r.app.State == proto.StateFinished {
 		fmt.Fprintf(stderr, "application %s FINISHED in %v\n", r.app.ID, r.elapsed.Round(100*time.Millisecond))
 		if s := summary(r.app); s != "" {
@@ -229,4 +240,19 @@ func (r submitResult) report(stderr io.Writer) error {
 	}
 	fmt.Fprintf(stderr, "application %s %s: %s\n", r.app.ID, r.app.State, oneLine(diag))
 	return exitError{code: exitFailed}
+}
+
+// streamReport prints a streaming job's summary after its outcome line,
+// however it ended.
+func (r submitResult) streamReport(stderr io.Writer) {
+	if r.app.Stream == nil {
+		return
+	}
+	took := r.elapsed
+	if took <= 0 && !r.app.FinishedAt.IsZero() {
+		took = r.app.FinishedAt.Sub(r.app.SubmittedAt)
+	}
+	for _, line := range streamSummary(r.app.Stream, took) {
+		fmt.Fprintln(stderr, line)
+	}
 }

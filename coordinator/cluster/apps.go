@@ -34,6 +34,7 @@ func (s *State) Submit(now time.Time, req proto.SubmitRequest) (proto.SubmitRepl
 		Executor:    req.Executor,
 		Placement:   req.Placement,
 		TaskTimeout: req.TaskTimeout,
+		Savepoint:   req.Savepoint,
 		Containers:  []proto.Container{},
 	}}
 	spec := scheduler.AppSpec{ID: a.rec.ID, Queue: req.Queue, User: req.User, Placement: req.Placement}
@@ -74,6 +75,8 @@ func (s *State) validSubmit(req *proto.SubmitRequest) error {
 			req.Executor.VCores, req.Executor.MemoryBytes)
 	case req.TaskTimeout < 0:
 		return fmt.Errorf("task timeout must not be negative, got %v", req.TaskTimeout)
+	case req.Savepoint != "" && !proto.ValidSavepointPath(req.Savepoint):
+		return fmt.Errorf("bad savepoint %q (want APP/ID, as spindle savepoint prints)", req.Savepoint)
 	}
 	if err := s.sched.CheckFits(req.Master); err != nil {
 		return fmt.Errorf("job master: %w", err)

@@ -117,7 +117,12 @@ func (s *State) grant(g scheduler.Grant, eff *Effects) {
 }
 
 func launchSpec(a *app, c proto.Container) proto.ContainerSpec {
+	var env map[string]string
+	if c.Role == proto.RoleJobMaster && a.rec.Savepoint != "" {
+		env = map[string]string{proto.EnvSavepoint: a.rec.Savepoint}
+	}
 	return proto.ContainerSpec{
+		Env:         env,
 		ContainerID: c.ID,
 		AppID:       a.rec.ID,
 		WorkerID:    c.WorkerID,

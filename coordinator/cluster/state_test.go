@@ -79,6 +79,8 @@ func TestSubmitValidation(t *testing.T) {
 		{"no hash", func(r *proto.SubmitRequest) { r.BinaryHash = "" }, "binary hash is empty"},
 		{"zero master", func(r *proto.SubmitRequest) { r.Master.VCores = 0 }, "job master resources must be positive"},
 		{"zero executor memory", func(r *proto.SubmitRequest) { r.Executor.MemoryBytes = 0 }, "executor resources must be positive"},
+		{"savepoint", func(r *proto.SubmitRequest) { r.Savepoint = "app_1/3" }, ""},
+		{"bad savepoint", func(r *proto.SubmitRequest) { r.Savepoint = "app_1" }, `bad savepoint "app_1" (want APP/ID`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -387,6 +389,26 @@ func TestWorkDirReachesSpec(t *testing.T) {
 	_, eff := s.Submit(t0, req)
 	if len(eff.Launch) != 1 || eff.Launch[0].Spec.WorkDir != "/home/u/proj" {
 		t.Errorf("launch = %+v, want WorkDir /home/u/proj", eff.Launch)
+	}
+}
+
+// TestSavepointReachesJobMaster checks that a submission's savepoint is
+// in its job master's environment, and only there.
+func TestSavepointReachesJobMaster(t *testing.T) {
+	s := newState(t, "w1")
+	req := submitReq()
+	req.Savepoint = "app_1/3"
+	rep, eff := s.Submit(t0, req)
+	id := rep.AppID
+	if len(eff.Launch) != 1 || eff.Launch[0].Spec.Env[proto.EnvSavepoint] != "app_1/3" {
+		t.Fatalf("job master launch = %+v, want %s=app_1/3", eff.Launch, proto.EnvSavepoint)
+	}
+	if got := appState(t, s, id).Savepoint; got != "app_1/3" {
+		t.Errorf("App.Savepoint = %q, want app_1/3", got)
+	}
+	_, eff = s.Allocate(t0, proto.AllocateRequest{AppID: id, Count: 1})
+	if len(eff.Launch) != 1 || eff.Launch[0].Spec.Env != nil {
+		t.Errorf("executor launch = %+v, want no extra environment", eff.Launch)
 	}
 }
 

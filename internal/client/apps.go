@@ -64,8 +64,16 @@ const (
 func (c *Client) Wait(ctx context.Context, appID string, onUpdate func(proto.App)) (proto.App, error) {
 	tick := time.NewTicker(PollInterval)
 	defer tick.Stop()
-	ended := make(chan *nats.Msg, 1) // a dropped announcement is made up for by the poll
-	if sub, err := c.nc.ChanSubscribe(proto.AppState(appID), ended); err == nil {
+	// An announcement dropped here is made up for by the poll. Dropped by
+	// the callback, not by a full channel subscription, which nats.go
+	// reports as a slow consumer on stderr.
+	ended := make(chan struct{}, 1)
+	if sub, err := c.nc.Subscribe(proto.AppState(appID), func(*nats.Msg) {
+		select {
+		case ended <- struct{}{}:
+		default:
+		}
+	}); err == nil {
 		defer sub.Unsubscribe()
 	}
 	var failingSince time.Time

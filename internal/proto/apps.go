@@ -36,6 +36,10 @@ type SubmitRequest struct {
 	// progress report before its job master declares it lost (like
 	// Hadoop's mapreduce.task.timeout); 0 is the job master's default.
 	TaskTimeout time.Duration `json:"task_timeout,omitempty"`
+	// Savepoint, for a streaming job, is the savepoint ("<app>/<id>", as
+	// spindle savepoint prints) it starts from; its job master gets it as
+	// EnvSavepoint. "" starts from scratch.
+	Savepoint string `json:"savepoint,omitempty"`
 }
 
 // SubmitReply returns the new application's ID.
@@ -120,6 +124,8 @@ type App struct {
 	Placement   string    `json:"placement,omitempty"` // the job's own placement policy, if any
 	// TaskTimeout is SubmitRequest.TaskTimeout.
 	TaskTimeout time.Duration `json:"task_timeout,omitempty"`
+	// Savepoint is SubmitRequest.Savepoint.
+	Savepoint string `json:"savepoint,omitempty"`
 	// Waiting says, while the application is not final, what it waits
 	// for when it makes no progress: executors not granted, tasks in
 	// backoff, a job master that stopped reporting.

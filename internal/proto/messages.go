@@ -62,6 +62,9 @@ type ContainerSpec struct {
 	Args        []string  `json:"args"`        // job arguments
 	WorkDir     string    `json:"work_dir"`    // working directory of the process, if it exists there
 	Resources   Resources `json:"resources"`
+	// Env is extra environment of the process (the job master's
+	// EnvSavepoint); the worker's own Spindle variables take precedence.
+	Env map[string]string `json:"env,omitempty"`
 }
 
 // LaunchRequest asks a worker to start a container.

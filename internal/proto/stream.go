@@ -1,6 +1,9 @@
 package proto
 
-import "strconv"
+import (
+	"strconv"
+	"strings"
+)
 
 // Streaming jobs. A streaming job master deploys one execution (an
 // epoch) at a time: every executor of the gang runs subtask Index of
@@ -125,6 +128,8 @@ type SubtaskMetrics struct {
 	BackPressure float64 `json:"back_pressure"` // fraction of the last interval waiting for credit
 	Watermark    int64   `json:"watermark"`     // ms; 0 none yet
 	LateDropped  int64   `json:"late_dropped,omitempty"`
+	// Source marks a source subtask: its RecordsIn are the events it read.
+	Source bool `json:"source,omitempty"`
 }
 
 // StreamReport is a streaming job master's view, carried in AppReport.
@@ -196,3 +201,11 @@ const SavepointsBucket = "spindle-savepoints"
 // EnvSavepoint, when set in a job master's environment, names the
 // savepoint ("<app>/<checkpoint>") a streaming job starts from.
 const EnvSavepoint = "SPINDLE_FROM_SAVEPOINT"
+
+// ValidSavepointPath reports whether path has the form of a savepoint's
+// path, "<app>/<checkpoint>" with a positive checkpoint ID.
+func ValidSavepointPath(path string) bool {
+	app, id, ok := strings.Cut(path, "/")
+	n, err := strconv.ParseInt(id, 10, 64)
+	return ok && app != "" && !strings.ContainsAny(app, "/.*> ") && err == nil && n > 0
+}
