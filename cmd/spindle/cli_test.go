@@ -84,7 +84,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"run", "/bin/true"}, "/bin/true is not a Spindle job binary"},
 		{[]string{"run", "./testdata/fakejob", "--", "--bad"}, "spindle: --output is required"},
 		{[]string{"submit", "--from-savepoint", "app_1", "./testdata/fakejob"}, `bad --from-savepoint "app_1": want APP/ID`},
-		{[]string{"run", "--from-savepoint", "app_1/x", "./testdata/fakejob"}, `bad --from-savepoint "app_1/x": want APP/ID`},
+		{[]string{"submit", "--from-savepoint", "app_1/x", "./testdata/fakejob"}, `bad --from-savepoint "app_1/x": want APP/ID`},
 		{[]string{"savepoint"}, "missing APP"},
 		{[]string{"savepoint", "a"}, "cannot reach coordinator"},
 		{[]string{"kill", "--savepoint", "a"}, "cannot reach coordinator"},

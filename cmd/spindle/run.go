@@ -39,7 +39,6 @@ func runCommand() *cli.Command {
 			&cli.StringFlag{Name: "name", Usage: "application name (default: the job's name)"},
 			&cli.StringFlag{Name: "queue", Usage: "scheduler queue (default: default, or the first queue of --queues)"},
 			&cli.BoolFlag{Name: "keep", Usage: "keep the cluster's directory (logs, state) and print its path"},
-			savepointFlag(),
 		), taskFlags()...),
 		Action: runAction,
 	}
@@ -62,10 +61,6 @@ func runAction(ctx context.Context, cmd *cli.Command) error {
 	if err != nil {
 		return err
 	}
-	savepoint, err := fromSavepoint(cmd)
-	if err != nil {
-		return err
-	}
 	stdout, stderr := cmd.Root().Writer, cmd.Root().ErrWriter
 	j, err := prepareJob(ctx, target, jobArgs, stderr)
 	if err != nil {
@@ -78,7 +73,7 @@ func runAction(ctx context.Context, cmd *cli.Command) error {
 	defer cleanupDir(cfg.dir, cmd.Bool("keep"), stderr)
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	opts := submitOptions{name: cmd.String("name"), queue: cmd.String("queue"), task: task, taskTimeout: timeout, savepoint: savepoint}
+	opts := submitOptions{name: cmd.String("name"), queue: cmd.String("queue"), task: task, taskTimeout: timeout}
 	if opts.queue == "" {
 		opts.queue = cfg.firstQueue
 	}
@@ -155,11 +150,6 @@ func runJob(ctx context.Context, cl *cluster, j *job, opts submitOptions, stdout
 	}()
 	werr := cl.waitWorkers(ctx, c)
 	if err := errors.Join(werr, <-uploaded); err != nil {
-		return submitResult{}, err
-	}
-	// run's cluster is new: it holds only savepoints taken on it, i.e.
-	// none. The check still says so plainly rather than failing the job.
-	if err := checkSavepoint(ctx, c, opts.savepoint, " (spindle run starts a new cluster; submit to the cluster that took it)"); err != nil {
 		return submitResult{}, err
 	}
 	res, err := submitJob(ctx, c, j, opts, stdout, stderr)
