@@ -83,6 +83,10 @@ func (j *job) streamOptions() jobmaster.StreamOptions {
 		IdleAfter: DefaultIdleAfter, Savepoint: os.Getenv(proto.EnvSavepoint)}
 }
 
+// sourceCloser is a streaming source that holds resources (a consumer, a
+// reader goroutine) to release when its subtask ends, however it ends.
+type sourceCloser interface{ close() }
+
 // streamSinkOp is the Impl of sinks that can run in a streaming job.
 type streamSinkOp interface {
 	openStream(sc *subtask) (emit any, s streamSink, err error)
@@ -158,6 +162,9 @@ func (j *job) runSubtask(ctx context.Context, dep *proto.Deployment, env *execut
 		src, err := op.openStream(sc, emit)
 		if err != nil {
 			return err
+		}
+		if c, ok := src.(sourceCloser); ok {
+			defer c.close() // a source with a reader goroutine stops it
 		}
 		return sc.runSource(src)
 	case streamShuffleOp:
