@@ -80,7 +80,7 @@ func (j *job) streamOptions() jobmaster.StreamOptions {
 		pol.Retain = c.RetainCheckpoints
 	}
 	return jobmaster.StreamOptions{Parallelism: c.Parallelism, Policy: pol, WatermarkEvery: DefaultWatermarkEvery,
-		IdleAfter: DefaultIdleAfter, Savepoint: os.Getenv(proto.EnvSavepoint)}
+		IdleAfter: DefaultIdleAfter, Savepoint: os.Getenv(proto.EnvSavepoint), OnFinish: j.publishTails}
 }
 
 // sourceCloser is a streaming source that holds resources (a consumer, a
