@@ -324,7 +324,7 @@ func (m *streamMaster) dispatch() {
 	for _, h := range m.held {
 		asking = append(asking, h.req.ContainerID)
 	}
-	eff := m.state.Deploy(m.cfg.AppID, m.plan.Fingerprint, asking, m.opts.WatermarkEvery, m.opts.IdleAfter)
+	eff := m.state.Deploy(time.Now(), m.cfg.AppID, m.plan.Fingerprint, asking, m.opts.WatermarkEvery, m.opts.IdleAfter)
 	if eff.Deploy == nil {
 		return
 	}
