@@ -320,7 +320,7 @@ func TestJetStreamSinkTailPublishedByJobMaster(t *testing.T) {
 
 func TestJetStreamSinkNeedsAStream(t *testing.T) {
 	e := newJSEnv(t)
-	err := publish(context.Background(), e.js, "nowhere", []tailEntry{{"id", "x"}})
+	_, err := publish(context.Background(), e.js, "nowhere", []tailEntry{{"id", "x"}})
 	if err == nil || !strings.Contains(err.Error(), "bound to a stream") {
 		t.Errorf("publish to a subject without a stream: %v", err)
 	}

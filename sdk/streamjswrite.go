@@ -123,8 +123,13 @@ func (s *jsSink) committed(id int64) error {
 			return err
 		}
 		if ok {
-			if err := publish(s.sc.ctx, s.js, s.op.subject, s.entries(iv, strconv.FormatInt(k, 10))); err != nil {
+			dups, err := publish(s.sc.ctx, s.js, s.op.subject, s.entries(iv, strconv.FormatInt(k, 10)))
+			if err != nil {
 				return err
+			}
+			if dups > 0 && s.sc.env.Logger != nil {
+				s.sc.env.Logger.Info("JetStream sink: the stream dropped records published before a restore",
+					"subtask", s.sc.name, "checkpoint", k, "duplicates", dups)
 			}
 		}
 		if err := s.pending.Delete(k); err != nil {
@@ -220,31 +225,34 @@ func decodeTail(b []byte) ([]tailEntry, error) {
 // for their acknowledgements.
 const publishWindow = 1024
 
-// publish sends es to subject and waits until the stream stored each (or
-// dropped it as a duplicate).
-func publish(ctx context.Context, js jetstream.JetStream, subject string, es []tailEntry) error {
+// publish sends es to subject and waits until the stream stored each, or
+// dropped it as a duplicate: it returns how many it dropped.
+func publish(ctx context.Context, js jetstream.JetStream, subject string, es []tailEntry) (dups int, err error) {
 	for len(es) > 0 {
 		n := min(len(es), publishWindow)
 		futs := make([]jetstream.PubAckFuture, 0, n)
 		for _, e := range es[:n] {
 			f, err := js.PublishAsync(subject, []byte(e.data), jetstream.WithMsgID(e.id))
 			if err != nil {
-				return publishErr(subject, err)
+				return dups, publishErr(subject, err)
 			}
 			futs = append(futs, f)
 		}
 		for _, f := range futs {
 			select {
-			case <-f.Ok():
+			case ack := <-f.Ok():
+				if ack.Duplicate {
+					dups++
+				}
 			case err := <-f.Err():
-				return publishErr(subject, err)
+				return dups, publishErr(subject, err)
 			case <-ctx.Done():
-				return ctx.Err()
+				return dups, ctx.Err()
 			}
 		}
 		es = es[n:]
 	}
-	return nil
+	return dups, nil
 }
 
 func publishErr(subject string, err error) error {
@@ -286,7 +294,7 @@ func (j *job) publishTails(ctx context.Context, cfg jobmaster.Config, epoch, par
 			}
 			es, err := decodeTail(data)
 			if err == nil {
-				err = publish(ctx, js, op.subject, es)
+				_, err = publish(ctx, js, op.subject, es)
 			}
 			if err != nil {
 				return fmt.Errorf("last records of a JetStream sink: %w", err)
