@@ -16,6 +16,7 @@ import (
 	"spindle/internal/jobmaster"
 	"spindle/internal/natstest"
 	"spindle/internal/stream/evtime"
+	"spindle/internal/stream/exchange"
 )
 
 // jsEnv is an embedded server with JetStream, as a subtask's environment.
@@ -334,5 +335,49 @@ func TestTailEncoding(t *testing.T) {
 	}
 	if _, err := decodeTail([]byte{5, 'a'}); err == nil {
 		t.Error("a truncated tail decoded")
+	}
+}
+
+// controlOut records the control frames a subtask sends downstream.
+type controlOut struct{ frames [][2]int64 }
+
+func (o *controlOut) flush() error                { return nil }
+func (o *controlOut) stale(time.Time) bool        { return false }
+func (o *controlOut) stats() exchange.SenderStats { return exchange.SenderStats{} }
+func (o *controlOut) close() error                { return nil }
+func (o *controlOut) control(k exchange.Kind, v int64) error {
+	o.frames = append(o.frames, [2]int64{int64(k), v})
+	return nil
+}
+
+// A source without messages for longer than IdleAfter tells its
+// consumers it is idle, once, and that it is active again when a message
+// comes; a source that ended does not.
+func TestSourceIdleness(t *testing.T) {
+	e := newJSEnv(t)
+	e.stream(t, jetstream.StreamConfig{Name: "IN", Subjects: []string{"in"}})
+	sc := e.subtask(t, 0, 1)
+	sc.dep.IdleAfterMs = 5000
+	out := &controlOut{}
+	sc.outs = []streamOut{out}
+	var got []output
+	src := openJS(t, sc, jsSource("IN", JetStreamSource[string]{}), &got)
+	start := time.Now()
+	now := start
+	sc.clock = func() time.Time { return now }
+	for _, at := range []time.Duration{time.Second, 6 * time.Second, 7 * time.Second} {
+		if err := sc.idleness(src, start.Add(at), false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	now = start.Add(7500 * time.Millisecond) // when the message comes
+	e.publish(t, "in", "1000\tx")
+	drainJS(t, src, &got, 1)
+	if err := sc.idleness(src, start.Add(8*time.Second), false); err != nil {
+		t.Fatal(err)
+	}
+	idle, active := [2]int64{int64(exchange.Idle), 1}, [2]int64{int64(exchange.Idle), 0}
+	if want := [][2]int64{idle, active}; !slices.Equal(out.frames, want) {
+		t.Errorf("control frames %v, want %v (idle, then active)", out.frames, want)
 	}
 }

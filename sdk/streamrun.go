@@ -334,6 +334,7 @@ func (sc *subtask) next(rx *exchange.Receiver) (exchange.Frame, error) {
 	sc.m.frames++
 	if f, ok, err := rx.TryNext(); ok || err != nil {
 		if err == nil && sc.m.frames&63 == 0 {
+			sc.drainNotices() // a busy stage commits too (JetStream sinks publish then)
 			now := sc.now()
 			if err = sc.flushStale(now); err == nil {
 				err = sc.fireDue(now)
