@@ -41,7 +41,9 @@ type JetStreamSource[T any] struct {
 	// OutOfOrder.
 	OutOfOrder time.Duration
 	// StopAtEnd makes the source bounded: it ends after the last message
-	// the stream held when the job started (for tests and backfills).
+	// the stream held when the job started (for tests and backfills). Each
+	// subtask reads that sequence when it first starts and keeps it in its
+	// checkpoints; a subtask restored from none reads it again.
 	// Without it the source waits for new messages; after DefaultIdleAfter
 	// without one it is idle and does not hold back the watermark.
 	StopAtEnd bool
