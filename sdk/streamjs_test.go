@@ -317,6 +317,19 @@ func TestJetStreamSinkTailPublishedByJobMaster(t *testing.T) {
 	if err := j.publishTails(context.Background(), jobmaster.Config{AppID: "app1", NC: e.nc}, 2, 2); err != nil {
 		t.Errorf("an epoch without tails: %v", err)
 	}
+	sc := e.subtask(t, 0, 1) // a subtask with nothing to publish
+	sc.dep.Epoch = 3
+	if _, s, err := op.openStream(sc); err != nil {
+		t.Fatal(err)
+	} else if _, err := s.finish(); err != nil {
+		t.Fatal(err)
+	}
+	if err := j.publishTails(context.Background(), jobmaster.Config{AppID: "app1", NC: e.nc}, 3, 1); err != nil {
+		t.Errorf("an empty tail: %v", err)
+	}
+	if data, _ := e.messages(t, "OUT"); len(data) != 4 {
+		t.Errorf("after an empty tail: %d messages, want 4", len(data))
+	}
 }
 
 func TestJetStreamSinkNeedsAStream(t *testing.T) {
