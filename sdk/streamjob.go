@@ -80,8 +80,12 @@ func (j *job) streamOptions() jobmaster.StreamOptions {
 		pol.Retain = c.RetainCheckpoints
 	}
 	return jobmaster.StreamOptions{Parallelism: c.Parallelism, Policy: pol, WatermarkEvery: DefaultWatermarkEvery,
-		IdleAfter: DefaultIdleAfter, Savepoint: os.Getenv(proto.EnvSavepoint)}
+		IdleAfter: DefaultIdleAfter, Savepoint: os.Getenv(proto.EnvSavepoint), OnFinish: j.publishTails}
 }
+
+// sourceCloser is a streaming source that holds resources (a consumer, a
+// reader goroutine) to release when its subtask ends, however it ends.
+type sourceCloser interface{ close() }
 
 // streamSinkOp is the Impl of sinks that can run in a streaming job.
 type streamSinkOp interface {
@@ -158,6 +162,9 @@ func (j *job) runSubtask(ctx context.Context, dep *proto.Deployment, env *execut
 		src, err := op.openStream(sc, emit)
 		if err != nil {
 			return err
+		}
+		if c, ok := src.(sourceCloser); ok {
+			defer c.close() // a source with a reader goroutine stops it
 		}
 		return sc.runSource(src)
 	case streamShuffleOp:

@@ -40,6 +40,7 @@ type subtask struct {
 	m     subtaskMetrics
 	clock func() time.Time
 	timed processingTimed // the root's processing-time timers, if it has any
+	idle  bool            // the source told its consumers it is idle
 }
 
 // streamOut is the write side of a stream edge in a subtask.
@@ -175,7 +176,13 @@ func (sc *subtask) runSource(src streamSource) error {
 			if err := sc.advance(src.watermark()); err != nil {
 				return err
 			}
+			if err := sc.idleness(src, now, done); err != nil {
+				return err
+			}
 		}
+		// A sink fused into a source stage commits here: roots answer
+		// notices in next, sources had no other place to.
+		sc.drainNotices()
 		if done {
 			return sc.finish()
 		}
@@ -189,6 +196,33 @@ func (sc *subtask) runSource(src streamSource) error {
 			}
 		}
 	}
+}
+
+// idleSource is a source that can tell it has had nothing to read for a
+// while (a message queue with no messages): while it is idle, its
+// channels do not hold back the watermark downstream.
+type idleSource interface {
+	idle(now time.Time, after time.Duration) bool
+}
+
+// idleness tells the consumers when the source goes idle or becomes
+// active again (a watermark would reactivate the channel too, but the
+// records before it should not wait for one).
+func (sc *subtask) idleness(src streamSource, now time.Time, done bool) error {
+	is, ok := src.(idleSource)
+	if !ok || done {
+		return nil
+	}
+	idle := is.idle(now, time.Duration(sc.dep.IdleAfterMs)*time.Millisecond)
+	if idle == sc.idle {
+		return nil
+	}
+	sc.idle = idle
+	v := int64(0)
+	if idle {
+		v = 1
+	}
+	return sc.controlAll(exchange.Idle, v)
 }
 
 // pause waits for a rate-limited source's next record, flushing what it
@@ -306,6 +340,7 @@ func (sc *subtask) next(rx *exchange.Receiver) (exchange.Frame, error) {
 	sc.m.frames++
 	if f, ok, err := rx.TryNext(); ok || err != nil {
 		if err == nil && sc.m.frames&63 == 0 {
+			sc.drainNotices() // a busy stage commits too (JetStream sinks publish then)
 			now := sc.now()
 			if err = sc.flushStale(now); err == nil {
 				err = sc.fireDue(now)

@@ -27,6 +27,12 @@ type StreamOptions struct {
 	WatermarkEvery time.Duration
 	IdleAfter      time.Duration
 	Savepoint      string // "<app>/<checkpoint>" to start from, or ""
+	// OnFinish, if set, runs once a bounded job's final commit is recorded
+	// and its files renamed, before success is reported; a job master that
+	// finds the job complete on start runs it again, so it must be
+	// idempotent. The SDK publishes its JetStream sinks' last records here:
+	// nothing tells the executors, which have exited, of the final commit.
+	OnFinish func(ctx context.Context, cfg Config, epoch, parallelism int) error
 }
 
 // streamMaster is the shell around StreamState; only its loop goroutine
@@ -66,6 +72,9 @@ func RunStream(ctx context.Context, cfg Config, opts StreamOptions) error {
 	}
 	if err == nil {
 		err = commitOutputs(m.outputs)
+	}
+	if err == nil && m.state.rec.Final && opts.OnFinish != nil {
+		err = opts.OnFinish(ctx, cfg, m.state.Epoch(), m.state.rec.Parallelism)
 	}
 	if m != nil {
 		m.stop()
@@ -315,7 +324,7 @@ func (m *streamMaster) dispatch() {
 	for _, h := range m.held {
 		asking = append(asking, h.req.ContainerID)
 	}
-	eff := m.state.Deploy(m.cfg.AppID, m.plan.Fingerprint, asking, m.opts.WatermarkEvery, m.opts.IdleAfter)
+	eff := m.state.Deploy(time.Now(), m.cfg.AppID, m.plan.Fingerprint, asking, m.opts.WatermarkEvery, m.opts.IdleAfter)
 	if eff.Deploy == nil {
 		return
 	}

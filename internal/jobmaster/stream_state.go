@@ -126,14 +126,17 @@ func (s *StreamState) Running() bool { return s.running }
 func (s *StreamState) Gang(c string) bool { _, ok := s.gang[c]; return ok }
 
 // Deploy forms the gang once p distinct executors ask: each gets an index.
-// asking are the containers whose requests are held.
-func (s *StreamState) Deploy(app, fingerprint string, asking []string, wmEvery, idle time.Duration) StreamEffects {
+// asking are the containers whose requests are held. The first checkpoint
+// of the epoch is due one interval after now: a trigger published at once
+// reached executors that had not subscribed to the control subject yet,
+// and the lost checkpoint held every later one back until it timed out.
+func (s *StreamState) Deploy(now time.Time, app, fingerprint string, asking []string, wmEvery, idle time.Duration) StreamEffects {
 	var eff StreamEffects
 	if s.running || s.done || s.failed != "" || len(asking) < s.parallelism {
 		return eff
 	}
 	asking = slices.Sorted(slices.Values(asking))[:s.parallelism]
-	s.gang, s.running, s.finished = map[string]int{}, true, map[string]bool{}
+	s.gang, s.running, s.finished, s.lastTrigger = map[string]int{}, true, map[string]bool{}, now
 	eff.Deploy = map[string]*proto.Deployment{}
 	if s.rec.Last != nil {
 		s.restored = s.rec.Last.ID
