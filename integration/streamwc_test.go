@@ -42,10 +42,10 @@ func replayLines(t *testing.T) []string {
 	return strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
 }
 
-// windowCounts is the plain reference of streamwc: every line's words
+// wordWindowCounts is the plain reference of streamwc: every line's words
 // counted per tumbling window of 10 s, as sorted
 // "window_start\tword\tcount" lines.
-func windowCounts(t *testing.T, lines []string) []string {
+func wordWindowCounts(t *testing.T, lines []string) []string {
 	t.Helper()
 	const window = 10_000
 	counts := map[string]int{}
@@ -84,7 +84,7 @@ func TestStreamWordCountReplay(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("exit %d\nstderr: %s", r.code, tail(r.stderr, 3000))
 	}
-	got, want := outputLines(t, out), windowCounts(t, replayLines(t))
+	got, want := outputLines(t, out), wordWindowCounts(t, replayLines(t))
 	if !slices.Equal(got, want) {
 		t.Fatalf("output differs from the plain count: %s", diffLines(got, want))
 	}
@@ -232,7 +232,7 @@ func TestStreamWordCountJetStream(t *testing.T) {
 	c.streams(t, lines)
 	out := filepath.Join(t.TempDir(), "out")
 	app := c.submit(t, out, 3000)
-	c.check(t, app, out, windowCounts(t, lines))
+	c.check(t, app, out, wordWindowCounts(t, lines))
 }
 
 // SIGKILL of an executor after some counts were published: the job
@@ -261,7 +261,7 @@ func TestStreamWordCountJetStreamKill(t *testing.T) {
 	if err := syscall.Kill(victim.PID, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	st := c.check(t, app, out, windowCounts(t, lines))
+	st := c.check(t, app, out, wordWindowCounts(t, lines))
 	if st.Stream == nil || st.Stream.Restarts == 0 {
 		t.Errorf("the job did not restart after the kill (stream report %+v)", st.Stream)
 	}
