@@ -347,7 +347,7 @@ func (m *streamMaster) apply(ctx context.Context, eff StreamEffects) error {
 	for _, c := range eff.Control {
 		data, _ := json.Marshal(c)
 		m.cfg.NC.Publish(proto.StreamControl(m.cfg.AppID), data)
-		if c.Notice != nil && c.Notice.Cancel {
+		if c.Notice != nil && c.Notice.Cancel && !eff.Repeat {
 			m.cfg.Logger.Warn("execution ended; restoring from the last checkpoint", "epoch", c.Notice.Epoch, "reason", c.Notice.Reason)
 		}
 	}
