@@ -62,7 +62,20 @@ func submitStream(t *testing.T, c *cluster, events int64, rate int, extra ...str
 	if r.code != 0 {
 		t.Fatalf("submit: exit %d: %s", r.code, r.stderr)
 	}
-	return streamJob{app: strings.TrimSpace(r.stdout), out: out, events: events}
+	j := streamJob{app: strings.TrimSpace(r.stdout), out: out, events: events}
+	j.logOnFailure(t, c)
+	return j
+}
+
+// logOnFailure prints the job's container logs if the test fails (before
+// the cluster stops).
+func (j streamJob) logOnFailure(t *testing.T, c *cluster) {
+	t.Cleanup(func() {
+		if t.Failed() {
+			logs := spindle(t, 20*time.Second, "logs", j.app, "--coordinator", c.url)
+			t.Logf("--- %s logs ---\n%s", j.app, tail(logs.stdout, 12000))
+		}
+	})
 }
 
 // streamCounts is the plain reference of streamdemo: event n has key n%7
@@ -347,4 +360,74 @@ func vmRSS(pid int) int64 {
 		}
 	}
 	return 0
+}
+
+// Two faults in a row: an executor is killed, and the other one the
+// moment the job master has started the next epoch (while the gang
+// forms or just after), so the job restores twice, the second time
+// perhaps before the first restore took a checkpoint.
+func TestStreamKillDuringRestore(t *testing.T) {
+	c := startCluster(t, 3)
+	j := submitStream(t, c, faultEvents, faultRate)
+	st, before := j.checkpointed(t, c)
+	first, second := runningExecutors(st)[0], runningExecutors(st)[1]
+	killed := time.Now()
+	syscall.Kill(first.PID, syscall.SIGKILL)
+	c.waitFor(t, 30*time.Second, "the next epoch", func() bool {
+		p, _ := progressOf(c.status(t, j.app))
+		return p.epoch > before.epoch
+	})
+	syscall.Kill(second.PID, syscall.SIGKILL)
+	t.Logf("killed %s, then %s %v later", first.ID, second.ID, time.Since(killed).Round(10*time.Millisecond))
+	st = j.finish(t, c)
+	if st.Stream == nil || st.Stream.Restarts < 1 {
+		t.Errorf("stream report %+v: want at least one restart", st.Stream)
+	}
+}
+
+// A worker is lost while the cluster has no room to replace its
+// executors, so the job master waits for a gang; an executor that waits
+// with it is killed, and the worker comes back. The gang must be formed
+// of live executors only: a dead one's held request must not be given a
+// part of the new epoch (the epoch would never run).
+func TestStreamKillWhileWaitingForGang(t *testing.T) {
+	c := startCluster(t, 2) // 4 vcores: the job master and 3 executors fill them
+	out := filepath.Join(t.TempDir(), "out")
+	r := spindle(t, time.Minute, "submit", "--detach", "--coordinator", c.url, streamdemoBin(t), "--",
+		"--output", out, "--events", fmt.Sprint(faultEvents), "--rate", fmt.Sprint(faultRate),
+		"--parallelism", "3", "--checkpoint-every", "500ms")
+	if r.code != 0 {
+		t.Fatalf("submit: exit %d: %s", r.code, r.stderr)
+	}
+	j := streamJob{app: strings.TrimSpace(r.stdout), out: out, events: faultEvents}
+	j.logOnFailure(t, c)
+	var st proto.App
+	c.waitFor(t, 45*time.Second, "three executors and a complete checkpoint", func() bool {
+		st = c.status(t, j.app)
+		p, ok := progressOf(st)
+		return ok && p.completed >= 2 && len(runningExecutors(st)) == 3
+	})
+	jmWorker := masterWorker(st)
+	lost := "worker-0"
+	if jmWorker == lost {
+		lost = "worker-1"
+	}
+	var survivor proto.Container
+	for _, ctr := range runningExecutors(st) {
+		if ctr.WorkerID == jmWorker {
+			survivor = ctr
+		}
+	}
+	before, _ := progressOf(st)
+	c.signalWorker(t, lost, syscall.SIGKILL)
+	c.waitFor(t, 30*time.Second, "the job master to wait for a gang", func() bool {
+		st := c.status(t, j.app)
+		p, _ := progressOf(st)
+		return p.epoch > before.epoch && st.Waiting != ""
+	})
+	syscall.Kill(survivor.PID, syscall.SIGKILL)
+	i := workerIndex(t, lost)
+	c.workers[i] = c.startWorker(t, i, "-restarted")
+	st = j.finish(t, c)
+	t.Logf("epoch %d, %d restarts", st.Stream.Epoch, st.Stream.Restarts)
 }
