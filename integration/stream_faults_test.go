@@ -431,3 +431,69 @@ func TestStreamKillWhileWaitingForGang(t *testing.T) {
 	st = j.finish(t, c)
 	t.Logf("epoch %d, %d restarts", st.Stream.Epoch, st.Stream.Restarts)
 }
+
+// A frozen machine (SIGSTOP of a worker and its containers) closes no
+// connection: it is found lost only by its missing heartbeats (3 s), and
+// the job restores without it. When it wakes up, its executor is a
+// zombie of an old epoch and must change nothing.
+func TestStreamFrozenWorker(t *testing.T) {
+	c := startCluster(t, 3)
+	j := submitStream(t, c, faultEvents, faultRate)
+	st, before := j.checkpointed(t, c)
+	var victim string
+	for _, ctr := range runningExecutors(st) {
+		if ctr.WorkerID != masterWorker(st) {
+			victim = ctr.WorkerID
+			break
+		}
+	}
+	if victim == "" {
+		t.Fatalf("every executor runs beside the job master on %s", masterWorker(st))
+	}
+	frozen := time.Now()
+	c.signalWorker(t, victim, syscall.SIGSTOP)
+	resumed := false
+	resume := func() {
+		if !resumed {
+			resumed = true
+			c.signalWorker(t, victim, syscall.SIGCONT)
+		}
+	}
+	defer resume()
+	epoch, running := j.restored(t, c, before, frozen)
+	t.Logf("SIGSTOP of %s: new epoch seen after %v, its first checkpoint complete after %v",
+		victim, epoch.Round(10*time.Millisecond), running.Round(10*time.Millisecond))
+	resume()
+	st = j.finish(t, c)
+	if st.Stream == nil || st.Stream.Restarts < 1 {
+		t.Errorf("stream report %+v: want at least one restart", st.Stream)
+	}
+}
+
+// SIGKILL of the worker that runs the job master (and an executor, if the
+// placement put one beside it): a new job master attempt on a survivor
+// restores the job from its record.
+func TestStreamKillJobMasterWorker(t *testing.T) {
+	c := startCluster(t, 3)
+	j := submitStream(t, c, faultEvents, faultRate)
+	var st proto.App
+	var before streamProgress
+	c.waitFor(t, 45*time.Second, "committed output", func() bool {
+		st = c.status(t, j.app)
+		p, ok := progressOf(st)
+		before = p
+		parts, _ := filepath.Glob(filepath.Join(j.out, "part-*"))
+		return ok && p.completed >= 3 && len(parts) > 0 && len(runningExecutors(st)) == 2
+	})
+	victim := masterWorker(st)
+	beside := slices.ContainsFunc(runningExecutors(st), func(ctr proto.Container) bool { return ctr.WorkerID == victim })
+	killed := time.Now()
+	c.signalWorker(t, victim, syscall.SIGKILL)
+	epoch, running := j.restored(t, c, before, killed)
+	t.Logf("SIGKILL of the job master's worker %s (an executor beside it: %v): new epoch seen after %v, its first checkpoint complete after %v",
+		victim, beside, epoch.Round(10*time.Millisecond), running.Round(10*time.Millisecond))
+	st = j.finish(t, c)
+	if st.MasterAttempts != 2 {
+		t.Errorf("%d job master attempts, want 2", st.MasterAttempts)
+	}
+}
