@@ -497,3 +497,35 @@ func TestStreamKillJobMasterWorker(t *testing.T) {
 		t.Errorf("%d job master attempts, want 2", st.MasterAttempts)
 	}
 }
+
+// SIGKILL of an executor after the sources finished, while a count
+// subtask still drains what they sent (it is slow): no checkpoint is taken once
+// a subtask finished, so the job restores from one taken before, and the
+// sources run again from there.
+func TestStreamKillAfterSourcesFinished(t *testing.T) {
+	c := startCluster(t, 3)
+	// Keys hash unevenly: count#0, run by the gang's first executor (the
+	// lowest container ID), gets most records, so it finishes last; at
+	// 50 µs a record it drains the 8-frame credit window of each of its
+	// 2 input channels (about 25 000 records each) in some 2.5 s.
+	j := submitStream(t, c, faultEvents, 0, "--slow", "50us")
+	var st proto.App
+	c.waitFor(t, 60*time.Second, "the sources finished and a count subtask not", func() bool {
+		st = c.status(t, j.app)
+		if proto.Final(st.State) {
+			t.Fatalf("%s ended %s before the moment", j.app, st.State)
+		}
+		return len(st.Stages) == 2 && st.Stages[0].Done > 0 && st.Stages[1].Done < st.Stages[1].Tasks && len(runningExecutors(st)) == 2
+	})
+	before, _ := progressOf(st)
+	victim := slices.MinFunc(runningExecutors(st), func(a, b proto.Container) int { return strings.Compare(a.ID, b.ID) })
+	killed := time.Now()
+	syscall.Kill(victim.PID, syscall.SIGKILL)
+	t.Logf("killed %s with %d of %d sources done, epoch %d, %d checkpoints complete", victim.ID,
+		st.Stages[0].Done, st.Stages[0].Tasks, before.epoch, before.completed)
+	st = j.finish(t, c)
+	t.Logf("done %v after the kill: epoch %d, %d restarts", time.Since(killed).Round(10*time.Millisecond), st.Stream.Epoch, st.Stream.Restarts)
+	if st.Stream.Restarts < 1 {
+		t.Errorf("stream report %+v: want at least one restart", st.Stream)
+	}
+}
