@@ -293,7 +293,11 @@ func (s *StreamState) finish(ev proto.SubtaskEvent) StreamEffects {
 		return StreamEffects{}
 	}
 	// Every subtask of this epoch ended cleanly: all it staged since the
-	// last complete checkpoint is the rest of the output.
+	// last complete checkpoint is the rest of the output. A checkpoint in
+	// progress can never complete (finished subtasks take no barrier).
+	if s.pending != nil {
+		s.abandon("the job ended first")
+	}
 	var commit []proto.StagedFile
 	for _, f := range s.staged {
 		commit = append(commit, f.file)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"spindle/dataflow"
+	"spindle/internal/proto"
 )
 
 // windowedCount is a streaming job's state at parallelism 2: a source
@@ -81,5 +82,25 @@ func TestStreamRepeatsCancelBetweenEpochs(t *testing.T) {
 		if c.Notice != nil && c.Notice.Cancel {
 			t.Errorf("epoch 2 running: tick published %+v", c.Notice)
 		}
+	}
+}
+
+// A checkpoint in progress when the last subtask finishes can never
+// complete: the report must not show it in progress forever. (Seen in
+// TestStreamKillAfterSourcesFinished's final report.)
+func TestStreamEndAbandonsPendingCheckpoint(t *testing.T) {
+	s := windowedCount(t)
+	now := time.Unix(1000, 0)
+	deploy(s, "c1", "c2")
+	s.Tick(now)
+	for i, name := range []string{"events#0", "events#1", "count#0", "count#1"} {
+		eff := s.Event(now, proto.SubtaskEvent{Epoch: 1, Subtask: name, Index: i % 2, Finished: true})
+		if i == 3 && !eff.Finished {
+			t.Fatal("every subtask finished, the job did not")
+		}
+	}
+	r := s.Report()
+	if len(r.Checkpoints) != 1 || r.Checkpoints[0].State != proto.CheckpointFailed {
+		t.Errorf("checkpoints after the end: %+v, want checkpoint 1 FAILED", r.Checkpoints)
 	}
 }
