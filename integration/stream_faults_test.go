@@ -529,3 +529,35 @@ func TestStreamKillAfterSourcesFinished(t *testing.T) {
 		t.Errorf("stream report %+v: want at least one restart", st.Stream)
 	}
 }
+
+// A frozen machine running the job master: it is lost by its heartbeats,
+// a second job master attempt restores the job elsewhere, and the first
+// one, woken up, is a zombie that must neither commit nor end the job.
+// (Before the job's record was fenced, the zombie's first checkpoint
+// trigger after waking overwrote the second attempt's record; now that
+// write fails and it exits, logging "a later job master attempt owns the
+// job" — if it lives that long: its worker may stop it first.)
+func TestStreamFrozenJobMasterWorker(t *testing.T) {
+	c := startCluster(t, 3)
+	j := submitStream(t, c, faultEvents, faultRate)
+	st, before := j.checkpointed(t, c)
+	victim := masterWorker(st)
+	frozen := time.Now()
+	c.signalWorker(t, victim, syscall.SIGSTOP)
+	resumed := false
+	resume := func() {
+		if !resumed {
+			resumed = true
+			c.signalWorker(t, victim, syscall.SIGCONT)
+		}
+	}
+	defer resume()
+	epoch, running := j.restored(t, c, before, frozen)
+	t.Logf("SIGSTOP of the job master's worker %s: new epoch seen after %v, its first checkpoint complete after %v",
+		victim, epoch.Round(10*time.Millisecond), running.Round(10*time.Millisecond))
+	resume()
+	st = j.finish(t, c)
+	if st.MasterAttempts != 2 {
+		t.Errorf("%d job master attempts, want 2", st.MasterAttempts)
+	}
+}
