@@ -505,10 +505,12 @@ func TestStreamKillJobMasterWorker(t *testing.T) {
 func TestStreamKillAfterSourcesFinished(t *testing.T) {
 	c := startCluster(t, 3)
 	// Keys hash unevenly: count#0, run by the gang's first executor (the
-	// lowest container ID), gets most records, so it finishes last; at
-	// 50 µs a record it drains the 8-frame credit window of each of its
-	// 2 input channels (about 25 000 records each) in some 2.5 s.
-	j := submitStream(t, c, faultEvents, 0, "--slow", "50us")
+	// lowest container ID), gets most records (5 keys of 7), so it
+	// finishes last. When the sources end it still holds the credit
+	// window of its 2 input channels, 8 frames of 64 KiB (some 25 000
+	// records) each: at 100 µs a record, about 5 s to drain, long enough
+	// to catch by polling the status (at 50 µs a run once missed it).
+	j := submitStream(t, c, 160_000, 0, "--slow", "100us")
 	var st proto.App
 	c.waitFor(t, 60*time.Second, "the sources finished and a count subtask not", func() bool {
 		st = c.status(t, j.app)
