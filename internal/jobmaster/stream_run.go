@@ -55,6 +55,7 @@ type streamMaster struct {
 	asked    time.Time
 	reported time.Time
 	waitSave map[int64]*nats.Msg // savepoint requests by checkpoint ID
+	rev      uint64              // revision of the job's record last read or written; 0: none yet
 }
 
 type heldDeploy struct {
@@ -81,6 +82,12 @@ func RunStream(ctx context.Context, cfg Config, opts StreamOptions) error {
 	}
 	if ctx.Err() != nil {
 		return ctx.Err()
+	}
+	if errors.Is(err, ErrFenced) {
+		// A later attempt runs the job: its snapshots, record and outcome
+		// are not this one's to touch.
+		cfg.Logger.Warn("stopping: a later job master attempt owns the job", "err", err)
+		return err
 	}
 	final := proto.AppReport{AppID: cfg.AppID, Final: proto.StateFinished}
 	if m != nil {
@@ -171,6 +178,7 @@ func (m *streamMaster) load(ctx context.Context) (StreamRecord, bool, error) {
 		if err := json.Unmarshal(entry.Value(), &rec); err != nil {
 			return rec, false, fmt.Errorf("jobmaster: load progress: %w", err)
 		}
+		m.rev = entry.Revision()
 		return rec, false, nil
 	case !errors.Is(err, jetstream.ErrKeyNotFound):
 		return rec, false, fmt.Errorf("jobmaster: load progress: %w", err)
@@ -229,15 +237,44 @@ func (m *streamMaster) subscribe() error {
 	return nil
 }
 
+// ErrFenced is returned by a streaming job master whose record was
+// written by another attempt since it last read or wrote it: it is a
+// zombie (its machine froze, and the coordinator started a successor
+// that now owns the job), so it must not persist, commit or report.
+var ErrFenced = errors.New("jobmaster: a later job master attempt owns the job")
+
+// persist saves the job's record, fenced: it is written only over the
+// revision this attempt read or wrote last (compare-and-set), so that of
+// two attempts alive at once only the one that started last can record
+// progress, and so commit (commits follow a persist).
 func (m *streamMaster) persist(ctx context.Context) error {
 	data, err := json.Marshal(m.state.Record())
 	if err != nil {
 		return err
 	}
-	if _, err := m.kv.Put(ctx, streamKey(m.cfg.AppID), data); err != nil {
+	key := streamKey(m.cfg.AppID)
+	var rev uint64
+	if m.rev == 0 {
+		rev, err = m.kv.Create(ctx, key, data)
+	} else {
+		rev, err = m.kv.Update(ctx, key, data, m.rev)
+	}
+	if fenced(err) {
+		return fmt.Errorf("%w: save progress: %v", ErrFenced, err)
+	}
+	if err != nil {
 		return fmt.Errorf("jobmaster: save progress: %w", err)
 	}
+	m.rev = rev
 	return nil
+}
+
+// fenced reports whether a record write failed because another writer
+// got there first.
+func fenced(err error) bool {
+	var api *jetstream.APIError
+	return errors.Is(err, jetstream.ErrKeyExists) || errors.As(err, &api) &&
+		(api.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence || api.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant)
 }
 
 // allocate asks for the gang: all executors at once or none.
@@ -282,7 +319,9 @@ func (m *streamMaster) loop(ctx context.Context) error {
 		if err := m.apply(ctx, eff); err != nil {
 			return err
 		}
-		m.dispatch()
+		if err := m.dispatch(); err != nil {
+			return err
+		}
 	}
 	if f := m.state.Failure(); f != "" {
 		return fmt.Errorf("%w: %s", ErrJobFailed, f)
@@ -315,10 +354,11 @@ func (m *streamMaster) onDeploy(msg *nats.Msg) StreamEffects {
 	return eff
 }
 
-// dispatch forms the gang from the held requests, if it can.
-func (m *streamMaster) dispatch() {
+// dispatch forms the gang from the held requests, if it can; a fenced
+// job master deploys nothing.
+func (m *streamMaster) dispatch() error {
 	if m.state.Done() || m.state.Failure() != "" {
-		return
+		return nil
 	}
 	var asking []string
 	for _, h := range m.held {
@@ -326,9 +366,11 @@ func (m *streamMaster) dispatch() {
 	}
 	eff := m.state.Deploy(time.Now(), m.cfg.AppID, m.plan.Fingerprint, asking, m.opts.WatermarkEvery, m.opts.IdleAfter)
 	if eff.Deploy == nil {
-		return
+		return nil
 	}
-	if err := m.persist(context.Background()); err != nil {
+	if err := m.persist(context.Background()); errors.Is(err, ErrFenced) {
+		return err
+	} else if err != nil {
 		m.cfg.Logger.Warn("progress not saved", "err", err)
 	}
 	kept := m.held[:0]
@@ -341,6 +383,7 @@ func (m *streamMaster) dispatch() {
 	}
 	m.held = kept
 	m.cfg.Logger.Info("execution deployed", "epoch", m.state.Epoch(), "executors", len(eff.Deploy))
+	return nil
 }
 
 // apply carries out effects in order: persist, commit, publish.
@@ -356,7 +399,7 @@ func (m *streamMaster) apply(ctx context.Context, eff StreamEffects) error {
 	for _, c := range eff.Control {
 		data, _ := json.Marshal(c)
 		m.cfg.NC.Publish(proto.StreamControl(m.cfg.AppID), data)
-		if c.Notice != nil && c.Notice.Cancel {
+		if c.Notice != nil && c.Notice.Cancel && !eff.Repeat {
 			m.cfg.Logger.Warn("execution ended; restoring from the last checkpoint", "epoch", c.Notice.Epoch, "reason", c.Notice.Reason)
 		}
 	}

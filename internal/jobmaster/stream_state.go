@@ -20,7 +20,9 @@ type StreamState struct {
 	restored    int64
 	parallelism int
 	rec         StreamRecord
-	gang        map[string]int // container → index, of the running epoch
+	gang        map[string]int  // container → index, of the running epoch
+	lost        map[string]bool // containers that ended: never in a gang
+	cancelled   time.Time       // when the last epoch's end was last announced
 	running     bool
 	finished    map[string]bool
 	failed      string // the job's failure, once it gives up
@@ -89,7 +91,15 @@ type StreamEffects struct {
 	Completed *proto.CheckpointRef         // a checkpoint just completed
 	Delete    []proto.CheckpointRef        // snapshots no longer retained
 	Finished  bool                         // the job's output is complete: commit the job
+	Repeat    bool                         // Control only repeats what was published before
 }
+
+// announceEvery is how often a job master between epochs repeats the
+// cancellation of the last one. Control messages are published once, at
+// most once: an executor that subscribed just after a cancellation (it
+// was being deployed as the epoch failed) would run the dead epoch
+// forever, and never ask for a part of the next.
+const announceEvery = time.Second
 
 // NewStreamState starts a job master attempt over rec (zero for a new
 // job), with plan's stages at parallelism p.
@@ -132,6 +142,9 @@ func (s *StreamState) Gang(c string) bool { _, ok := s.gang[c]; return ok }
 // and the lost checkpoint held every later one back until it timed out.
 func (s *StreamState) Deploy(now time.Time, app, fingerprint string, asking []string, wmEvery, idle time.Duration) StreamEffects {
 	var eff StreamEffects
+	// A container that ended may still have a request held: it must not
+	// get a part (the epoch would wait for it forever).
+	asking = slices.DeleteFunc(slices.Clone(asking), func(c string) bool { return s.lost[c] })
 	if s.running || s.done || s.failed != "" || len(asking) < s.parallelism {
 		return eff
 	}
@@ -158,6 +171,11 @@ func (s *StreamState) Tick(now time.Time) StreamEffects {
 	}
 	if s.running && s.pending == nil && len(s.finished) == 0 && now.Sub(s.lastTrigger) >= s.policy.Interval {
 		eff = s.trigger(now, false)
+	}
+	if !s.running && !s.done && s.failed == "" && s.rec.Epoch > 1 && now.Sub(s.cancelled) >= announceEvery {
+		s.cancelled = now
+		eff = StreamEffects{Repeat: true, Control: []proto.Control{{Notice: &proto.Notice{Epoch: s.rec.Epoch - 1, Cancel: true,
+			Reason: "the execution was restarted"}}}}
 	}
 	return eff
 }
@@ -278,7 +296,11 @@ func (s *StreamState) finish(ev proto.SubtaskEvent) StreamEffects {
 		return StreamEffects{}
 	}
 	// Every subtask of this epoch ended cleanly: all it staged since the
-	// last complete checkpoint is the rest of the output.
+	// last complete checkpoint is the rest of the output. A checkpoint in
+	// progress can never complete (finished subtasks take no barrier).
+	if s.pending != nil {
+		s.abandon("the job ended first")
+	}
 	var commit []proto.StagedFile
 	for _, f := range s.staged {
 		commit = append(commit, f.file)
@@ -312,8 +334,13 @@ func (s *StreamState) cancel(reason string) proto.Control {
 	return proto.Control{Notice: &proto.Notice{Epoch: s.rec.Epoch, Cancel: true, Reason: reason}}
 }
 
-// ContainerLost restarts the epoch if c ran part of it.
+// ContainerLost restarts the epoch if c ran part of it; c is never
+// given a part again.
 func (s *StreamState) ContainerLost(c, reason string) StreamEffects {
+	if s.lost == nil {
+		s.lost = map[string]bool{}
+	}
+	s.lost[c] = true
 	if !s.Gang(c) || !s.running {
 		return StreamEffects{}
 	}

@@ -1,0 +1,106 @@
+package jobmaster
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"spindle/dataflow"
+	"spindle/internal/proto"
+)
+
+// windowedCount is a streaming job's state at parallelism 2: a source
+// stage and a keyed count stage, so four subtasks.
+func windowedCount(t *testing.T) *StreamState {
+	t.Helper()
+	g := &dataflow.Graph{}
+	g.Add(&dataflow.Node{Name: "events", Kind: dataflow.KindSource})
+	g.Add(&dataflow.Node{Name: "count", Kind: dataflow.KindShuffle, Inputs: []int{0}})
+	g.Add(&dataflow.Node{Name: "write", Kind: dataflow.KindSink, Inputs: []int{1}})
+	plan, err := dataflow.Build(g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return NewStreamState(g, plan, StreamRecord{Parallelism: 2}, DefaultStreamPolicy())
+}
+
+func deploy(s *StreamState, asking ...string) StreamEffects {
+	return s.Deploy("app", "fp", asking, 200*time.Millisecond, 5*time.Second)
+}
+
+// An executor that dies while its request is held (between epochs) must
+// not be given a part of the next epoch: nothing would run it, and the
+// epoch would wait for it forever. (Found by TestStreamKillWhileWaitingForGang.)
+func TestStreamGangSkipsLostExecutors(t *testing.T) {
+	s := windowedCount(t)
+	if eff := deploy(s, "c1", "c2"); len(eff.Deploy) != 2 {
+		t.Fatalf("first gang: %d deployments, want 2", len(eff.Deploy))
+	}
+	s.ContainerLost("c1", "lost")
+	if s.Running() || s.Epoch() != 2 {
+		t.Fatalf("after losing a gang member: running %v, epoch %d; want a restart into epoch 2", s.Running(), s.Epoch())
+	}
+	s.ContainerLost("c2", "killed while it asked again") // its request is still held
+	if eff := deploy(s, "c2", "c3"); eff.Deploy != nil {
+		t.Fatalf("gang formed with the lost c2: %v", eff.Deploy)
+	}
+	eff := deploy(s, "c2", "c3", "c4")
+	if _, ok := eff.Deploy["c2"]; ok || len(eff.Deploy) != 2 {
+		t.Fatalf("gang %v, want c3 and c4", eff.Deploy)
+	}
+}
+
+// Between epochs the job master repeats the cancellation of the last
+// one every second, since an executor may have missed it; a running
+// epoch is not cancelled.
+func TestStreamRepeatsCancelBetweenEpochs(t *testing.T) {
+	s := windowedCount(t)
+	now := time.Unix(1000, 0)
+	deploy(s, "c1", "c2")
+	if eff := s.Tick(now); eff.Repeat {
+		t.Fatalf("epoch 1 running: tick repeated a cancellation %+v", eff.Control)
+	}
+	s.ContainerLost("c1", "lost")
+	cancels := func(eff StreamEffects) int {
+		n := 0
+		for _, c := range eff.Control {
+			if c.Notice != nil && c.Notice.Cancel && c.Notice.Epoch == 1 && eff.Repeat {
+				n++
+			}
+		}
+		return n
+	}
+	var got []int
+	for _, d := range []time.Duration{0, 500 * time.Millisecond, time.Second, 1500 * time.Millisecond, 2 * time.Second} {
+		got = append(got, cancels(s.Tick(now.Add(d))))
+	}
+	if want := []int{1, 0, 1, 0, 1}; !slices.Equal(got, want) {
+		t.Errorf("cancellations of epoch 1 per tick: got %v, want %v", got, want)
+	}
+	deploy(s, "c2", "c3")
+	for _, c := range s.Tick(now.Add(5 * time.Second)).Control {
+		if c.Notice != nil && c.Notice.Cancel {
+			t.Errorf("epoch 2 running: tick published %+v", c.Notice)
+		}
+	}
+}
+
+// A checkpoint in progress when the last subtask finishes can never
+// complete: the report must not show it in progress forever. (Seen in
+// TestStreamKillAfterSourcesFinished's final report.)
+func TestStreamEndAbandonsPendingCheckpoint(t *testing.T) {
+	s := windowedCount(t)
+	now := time.Unix(1000, 0)
+	deploy(s, "c1", "c2")
+	s.Tick(now)
+	for i, name := range []string{"events#0", "events#1", "count#0", "count#1"} {
+		eff := s.Event(now, proto.SubtaskEvent{Epoch: 1, Subtask: name, Index: i % 2, Finished: true})
+		if i == 3 && !eff.Finished {
+			t.Fatal("every subtask finished, the job did not")
+		}
+	}
+	r := s.Report()
+	if len(r.Checkpoints) != 1 || r.Checkpoints[0].State != proto.CheckpointFailed {
+		t.Errorf("checkpoints after the end: %+v, want checkpoint 1 FAILED", r.Checkpoints)
+	}
+}
