@@ -3,37 +3,15 @@ package integration
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"spindle/internal/proto"
 )
-
-// streamdemoBin builds jobs/streamdemo once, so that each submit does not
-// build it again.
-var streamdemoBin = sync.OnceValues(func() (string, error) {
-	bin := filepath.Join(filepath.Dir(spindleBin), "streamdemo")
-	out, err := exec.Command("go", "build", "-o", bin, "../jobs/streamdemo").CombinedOutput()
-	if err != nil {
-		return "", fmt.Errorf("build jobs/streamdemo: %v\n%s", err, out)
-	}
-	return bin, nil
-})
-
-func streamdemo(t *testing.T) string {
-	t.Helper()
-	bin, err := streamdemoBin()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return bin
-}
 
 // demoRate is the generator's rate in the unbounded first run (events per
 // second over all subtasks).
@@ -56,7 +34,7 @@ const demoRate = 20_000
 // window: nothing lost, nothing twice.
 func TestSavepointStopAndResume(t *testing.T) {
 	c := startCluster(t, 2)
-	bin := streamdemo(t)
+	bin := streamdemoBin(t)
 	dir1, dir2 := filepath.Join(t.TempDir(), "out1"), filepath.Join(t.TempDir(), "out2")
 	start := time.Now()
 	r := spindle(t, time.Minute, "submit", "--detach", "--coordinator", c.url, bin, "--",
@@ -197,7 +175,7 @@ func TestSavepointErrors(t *testing.T) {
 	if r.code != 2 || !strings.Contains(r.stderr, "unknown application") {
 		t.Errorf("savepoint of an unknown app: exit %d, stderr %q; want 2, unknown application", r.code, r.stderr)
 	}
-	r = spindle(t, time.Minute, "submit", "--coordinator", c.url, "--from-savepoint", "nosuch/1", streamdemo(t), "--",
+	r = spindle(t, time.Minute, "submit", "--coordinator", c.url, "--from-savepoint", "nosuch/1", streamdemoBin(t), "--",
 		"--output", filepath.Join(t.TempDir(), "out"))
 	if r.code != 2 || !strings.Contains(r.stderr, "no such savepoint") || r.stdout != "" {
 		t.Errorf("submit --from-savepoint nosuch/1: exit %d, stdout %q, stderr %q; want 2, no such savepoint, nothing submitted",

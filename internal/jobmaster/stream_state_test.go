@@ -25,7 +25,7 @@ func windowedCount(t *testing.T) *StreamState {
 }
 
 func deploy(s *StreamState, asking ...string) StreamEffects {
-	return s.Deploy("app", "fp", asking, 200*time.Millisecond, 5*time.Second)
+	return s.Deploy(time.Time{}, "app", "fp", asking, 200*time.Millisecond, 5*time.Second)
 }
 
 // An executor that dies while its request is held (between epochs) must
