@@ -41,6 +41,8 @@ type subtask struct {
 	clock func() time.Time
 	timed processingTimed // the root's processing-time timers, if it has any
 	idle  bool            // the source told its consumers it is idle
+	// lastCheckpoint is the last checkpoint a source took.
+	lastCheckpoint int64
 }
 
 // streamOut is the write side of a stream edge in a subtask.
@@ -156,7 +158,7 @@ func (sc *subtask) runSource(src streamSource) error {
 	for {
 		select {
 		case t := <-sc.ctl:
-			if err := sc.checkpoint(t.Checkpoint, 0, src); err != nil {
+			if err := sc.sourceCheckpoint(t.Checkpoint, src); err != nil {
 				return err
 			}
 		case <-sc.ctx.Done():
@@ -235,7 +237,7 @@ func (sc *subtask) pause(wait time.Duration, src streamSource) error {
 	defer t.Stop()
 	select {
 	case tr := <-sc.ctl:
-		return sc.checkpoint(tr.Checkpoint, 0, src)
+		return sc.sourceCheckpoint(tr.Checkpoint, src)
 	case <-t.C:
 		return nil
 	case <-sc.ctx.Done():
@@ -441,6 +443,18 @@ func (sc *subtask) aligned(a evtime.Action, rx *exchange.Receiver, since *time.T
 	err := sc.checkpoint(a.ID, align, nil)
 	rx.UnblockAll()
 	return err
+}
+
+// sourceCheckpoint takes checkpoint id at a source, once: the job master
+// repeats the trigger of a checkpoint in progress (a trigger published
+// before this executor subscribed is lost), and an older one than the
+// last taken is stale.
+func (sc *subtask) sourceCheckpoint(id int64, src streamSource) error {
+	if id <= sc.lastCheckpoint {
+		return nil
+	}
+	sc.lastCheckpoint = id
+	return sc.checkpoint(id, 0, src)
 }
 
 // checkpoint takes the subtask's part of checkpoint id: the barrier goes

@@ -74,6 +74,7 @@ type pendingCheckpoint struct {
 	id        int64
 	savepoint bool
 	started   time.Time
+	sent      time.Time // when its trigger was last published
 	acks      map[string]proto.SubtaskEvent
 }
 
@@ -93,6 +94,10 @@ type StreamEffects struct {
 	Finished  bool                         // the job's output is complete: commit the job
 	Repeat    bool                         // Control only repeats what was published before
 }
+
+// retriggerEvery is how often the trigger of a checkpoint in progress is
+// published again.
+const retriggerEvery = time.Second
 
 // announceEvery is how often a job master between epochs repeats the
 // cancellation of the last one. Control messages are published once, at
@@ -171,6 +176,12 @@ func (s *StreamState) Tick(now time.Time) StreamEffects {
 	}
 	if s.running && s.pending == nil && len(s.finished) == 0 && now.Sub(s.lastTrigger) >= s.policy.Interval {
 		eff = s.trigger(now, false)
+	} else if p := s.pending; s.running && p != nil && now.Sub(p.sent) >= retriggerEvery {
+		// Triggers are core NATS: one published before a source's executor
+		// subscribed (just after a deployment) is lost, and the checkpoint
+		// would wait for its timeout. Sources take a checkpoint once.
+		p.sent = now
+		eff = StreamEffects{Repeat: true, Control: []proto.Control{{Trigger: &proto.Trigger{Epoch: s.rec.Epoch, Checkpoint: p.id, Savepoint: p.savepoint}}}}
 	}
 	if !s.running && !s.done && s.failed == "" && s.rec.Epoch > 1 && now.Sub(s.cancelled) >= announceEvery {
 		s.cancelled = now
@@ -200,7 +211,7 @@ func (s *StreamState) Savepoint(now time.Time, stop bool) (int64, StreamEffects)
 func (s *StreamState) trigger(now time.Time, savepoint bool) StreamEffects {
 	s.rec.NextID++
 	id := s.rec.NextID
-	s.pending = &pendingCheckpoint{id: id, savepoint: savepoint, started: now, acks: map[string]proto.SubtaskEvent{}}
+	s.pending = &pendingCheckpoint{id: id, savepoint: savepoint, started: now, sent: now, acks: map[string]proto.SubtaskEvent{}}
 	s.lastTrigger = now
 	s.summary(proto.CheckpointSummary{ID: id, State: proto.CheckpointInProgress, Savepoint: savepoint})
 	return StreamEffects{Persist: true, Control: []proto.Control{{Trigger: &proto.Trigger{Epoch: s.rec.Epoch, Checkpoint: id, Savepoint: savepoint}}}}

@@ -104,3 +104,31 @@ func TestStreamEndAbandonsPendingCheckpoint(t *testing.T) {
 		t.Errorf("checkpoints after the end: %+v, want checkpoint 1 FAILED", r.Checkpoints)
 	}
 }
+
+// The trigger of a checkpoint in progress is published again every
+// second under the same ID: triggers are core NATS, and one published
+// just after a deployment reached executors that had not subscribed yet.
+// (Seen by the streamwc kill test: the lost first checkpoint held every
+// later one back until its timeout.)
+func TestStreamRepeatsTriggerOfPendingCheckpoint(t *testing.T) {
+	s := windowedCount(t)
+	now := time.Unix(1000, 0)
+	deploy(s, "c1", "c2")
+	first := s.Tick(now)
+	if len(first.Control) != 1 || first.Control[0].Trigger == nil || first.Repeat {
+		t.Fatalf("first tick: %+v, want a new trigger", first)
+	}
+	id := first.Control[0].Trigger.Checkpoint
+	var got []int64
+	for _, d := range []time.Duration{500 * time.Millisecond, time.Second, 1500 * time.Millisecond, 2 * time.Second} {
+		eff := s.Tick(now.Add(d))
+		if len(eff.Control) == 1 && eff.Control[0].Trigger != nil && eff.Repeat {
+			got = append(got, eff.Control[0].Trigger.Checkpoint)
+		} else if len(eff.Control) > 0 {
+			t.Fatalf("tick at +%v: %+v, want a repeated trigger or nothing", d, eff)
+		}
+	}
+	if want := []int64{id, id}; !slices.Equal(got, want) {
+		t.Errorf("repeated triggers: got %v, want %v", got, want)
+	}
+}
