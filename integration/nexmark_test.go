@@ -7,10 +7,12 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
 	"spindle/internal/nexmark"
+	"spindle/internal/proto"
 )
 
 // nexmarkBin builds jobs/nexmark once.
@@ -66,6 +68,78 @@ func TestNexmark(t *testing.T) {
 			app := strings.SplitN(r.stdout, "\n", 2)[0]
 			if st := c.status(t, app); st.Stream == nil || st.Stream.Completed == 0 {
 				t.Errorf("%s: no checkpoint completed (stream report %+v)", q, st.Stream)
+			}
+		})
+	}
+}
+
+// TestNexmarkFaults runs Nexmark queries rate-limited on 3 workers and
+// hurts each mid-run, after committed output exists: SIGKILL of a worker
+// running an executor (q5), of an executor (q7), of the job master (q8).
+// The committed output must still equal the reference's exactly: nothing
+// lost, nothing twice.
+func TestNexmarkFaults(t *testing.T) {
+	bin, err := nexmarkBin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 400 000 events at 40 000 a second: a 10 s run over 40 s of event
+	// time, so windows of every query close before and after the fault.
+	const events, rate = 400_000, 40_000
+	cases := []struct {
+		query, fault string
+		kill         func(t *testing.T, c *cluster, st proto.App)
+	}{
+		{"q5", "worker", func(t *testing.T, c *cluster, st proto.App) {
+			for _, ctr := range runningExecutors(st) {
+				if ctr.WorkerID != masterWorker(st) {
+					c.signalWorker(t, ctr.WorkerID, syscall.SIGKILL)
+					return
+				}
+			}
+			t.Fatalf("every executor runs beside the job master on %s", masterWorker(st))
+		}},
+		{"q7", "executor", func(t *testing.T, c *cluster, st proto.App) {
+			syscall.Kill(runningExecutors(st)[0].PID, syscall.SIGKILL)
+		}},
+		{"q8", "job master", func(t *testing.T, c *cluster, st proto.App) {
+			jm, ok := jobMaster(st)
+			if !ok {
+				t.Fatal("no running job master")
+			}
+			syscall.Kill(jm.PID, syscall.SIGKILL)
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.query+"/kill-"+strings.ReplaceAll(tc.fault, " ", "-"), func(t *testing.T) {
+			c := startCluster(t, 3)
+			out := filepath.Join(t.TempDir(), "out")
+			r := spindle(t, time.Minute, "submit", "--detach", "--coordinator", c.url, bin, "--",
+				"--query", tc.query, "--events", fmt.Sprint(events), "--rate", fmt.Sprint(rate), "--output", out,
+				"--parallelism", "2", "--checkpoint-every", "500ms")
+			if r.code != 0 {
+				t.Fatalf("submit: exit %d: %s", r.code, r.stderr)
+			}
+			j := streamJob{app: strings.TrimSpace(r.stdout), out: out, events: events}
+			j.logOnFailure(t, c)
+			st, before := j.checkpointed(t, c)
+			killed := time.Now()
+			tc.kill(t, c, st)
+			epoch, running := j.restored(t, c, before, killed)
+			t.Logf("SIGKILL of the %s: new epoch after %v, its first checkpoint complete after %v",
+				tc.fault, epoch.Round(10*time.Millisecond), running.Round(10*time.Millisecond))
+			c.waitFor(t, 90*time.Second, j.app+" to end", func() bool {
+				st = c.status(t, j.app)
+				return proto.Final(st.State)
+			})
+			if st.State != proto.StateFinished {
+				t.Fatalf("%s ended %s: %s", j.app, st.State, st.Diagnostics)
+			}
+			if got, want := committedLines(t, out), nexmarkReference(t, tc.query, events); !slices.Equal(got, want) {
+				t.Errorf("%s output after the fault differs from the reference: %s", tc.query, diffLines(got, want))
+			}
+			if st.Stream == nil || st.Stream.Restarts+st.MasterAttempts-1 < 1 {
+				t.Errorf("no restart recorded (stream %+v, %d job master attempts)", st.Stream, st.MasterAttempts)
 			}
 		})
 	}
