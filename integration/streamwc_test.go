@@ -90,6 +90,32 @@ func TestStreamWordCountReplay(t *testing.T) {
 	}
 }
 
+// A replayed line that does not parse fails the job at once, naming the
+// file and line: restoring would only read it again.
+func TestStreamWordCountBadLine(t *testing.T) {
+	bin, err := streamwcBin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := replayLines(t)[:200]
+	lines[150] = "yesterday\tnot a time"
+	in := filepath.Join(t.TempDir(), "bad.tsv")
+	if err := os.WriteFile(in, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := spindle(t, time.Minute, "run", "--workers", "2", bin, "--",
+		"--replay", in, "--output", filepath.Join(t.TempDir(), "out"))
+	if r.code != 1 {
+		t.Fatalf("exit %d, want 1 (job failed)\nstderr: %s", r.code, tail(r.stderr, 3000))
+	}
+	if want := in + ":151:"; !strings.Contains(r.stderr, want) || !strings.Contains(r.stderr, "not restarted") {
+		t.Errorf("stderr does not name %s and say it was not restarted:\n%s", want, tail(r.stderr, 3000))
+	}
+	if strings.Contains(r.stderr, "restarted 20 times") {
+		t.Errorf("the job restarted on bad input:\n%s", tail(r.stderr, 3000))
+	}
+}
+
 // jsCluster is a test cluster with a JetStream client on its NATS.
 type jsCluster struct {
 	*cluster

@@ -141,7 +141,8 @@ func (j *job) runSubtask(ctx context.Context, dep *proto.Deployment, env *execut
 			err = fmt.Errorf("panic in %s: %v", sc.name, r)
 		}
 		if err != nil && ctx.Err() == nil {
-			rep.send(ctx, sc, proto.SubtaskEvent{Error: err.Error()})
+			var bad *inputError
+			rep.send(ctx, sc, proto.SubtaskEvent{Error: err.Error(), Fatal: errors.As(err, &bad)})
 		}
 		for _, o := range sc.outs {
 			o.close()
@@ -365,3 +366,13 @@ func (r *reporter) send(ctx context.Context, sc *subtask, ev proto.SubtaskEvent)
 		}
 	}
 }
+
+// inputError is a failure caused by the input at a position: a restore
+// would reach the same position and fail again, so the job fails at once
+// instead of restarting.
+type inputError struct{ err error }
+
+func (e *inputError) Error() string { return e.err.Error() }
+func (e *inputError) Unwrap() error { return e.err }
+
+func badInput(err error) error { return &inputError{err} }

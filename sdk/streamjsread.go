@@ -284,7 +284,7 @@ func (s *jsRun[T]) take(m jetstream.Msg) error {
 			s.at.Bad++
 			return nil
 		}
-		return fmt.Errorf("stream %s, sequence %d: %w", s.op.stream, seq, err)
+		return badInput(fmt.Errorf("stream %s, sequence %d: %w", s.op.stream, seq, err))
 	}
 	s.wm.ObserveAt(ts, s.sc.now())
 	s.sc.ts = ts

@@ -174,7 +174,7 @@ func (r *replayReader[T]) next() (v T, ts int64, ok bool, err error) {
 				r.at.Bad++
 				continue
 			}
-			return v, 0, false, fmt.Errorf("%s:%d: %w", r.op.path, n+1, err)
+			return v, 0, false, badInput(fmt.Errorf("%s:%d: %w", r.op.path, n+1, err))
 		}
 		r.wm.Observe(ts)
 		return v, ts, true, nil

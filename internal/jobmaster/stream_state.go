@@ -230,6 +230,8 @@ func (s *StreamState) Event(now time.Time, ev proto.SubtaskEvent) StreamEffects 
 		return StreamEffects{} // a zombie of an earlier execution
 	}
 	switch {
+	case ev.Error != "" && ev.Fatal:
+		return s.fail(fmt.Sprintf("subtask %s failed: %s (not restarted: a restore would read the same input again)", ev.Subtask, ev.Error))
 	case ev.Error != "":
 		return s.Restart(fmt.Sprintf("subtask %s failed: %s", ev.Subtask, ev.Error))
 	case ev.Metrics != nil:
@@ -336,6 +338,22 @@ func (s *StreamState) Restart(reason string) StreamEffects {
 	if s.rec.Restarts > s.policy.MaxRestarts {
 		s.failed = fmt.Sprintf("restarted %d times; last failure: %s", s.policy.MaxRestarts, reason)
 	}
+	s.rec.Epoch++
+	s.running, s.gang, s.finished, s.staged, s.stopAfter = false, nil, nil, nil, 0
+	return eff
+}
+
+// fail ends the job as failed: the execution is cancelled and none
+// follows.
+func (s *StreamState) fail(reason string) StreamEffects {
+	if s.done || s.failed != "" {
+		return StreamEffects{}
+	}
+	eff := StreamEffects{Persist: true, Control: []proto.Control{s.cancel(reason)}}
+	if s.pending != nil {
+		s.abandon("the execution failed")
+	}
+	s.failed = reason
 	s.rec.Epoch++
 	s.running, s.gang, s.finished, s.staged, s.stopAfter = false, nil, nil, nil, 0
 	return eff

@@ -2,6 +2,7 @@ package jobmaster
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -130,5 +131,25 @@ func TestStreamRepeatsTriggerOfPendingCheckpoint(t *testing.T) {
 	}
 	if want := []int64{id, id}; !slices.Equal(got, want) {
 		t.Errorf("repeated triggers: got %v, want %v", got, want)
+	}
+}
+
+// A fatal subtask failure (bad input that every restore reads again)
+// fails the job at once; an ordinary one restarts it.
+func TestStreamFatalFailureDoesNotRestart(t *testing.T) {
+	s := windowedCount(t)
+	now := time.Unix(1000, 0)
+	deploy(s, "c1", "c2")
+	s.Event(now, proto.SubtaskEvent{Epoch: 1, Subtask: "count#0", Error: "flaky"})
+	if s.Failure() != "" || s.Epoch() != 2 {
+		t.Fatalf("ordinary failure: failure %q, epoch %d; want a restart into epoch 2", s.Failure(), s.Epoch())
+	}
+	deploy(s, "c1", "c2")
+	s.Event(now, proto.SubtaskEvent{Epoch: 2, Subtask: "events#1", Error: "in.tsv:7: bad time", Fatal: true})
+	if f := s.Failure(); !strings.Contains(f, "in.tsv:7: bad time") {
+		t.Fatalf("fatal failure: job failure %q, want it to name the error", f)
+	}
+	if eff := deploy(s, "c1", "c2"); eff.Deploy != nil {
+		t.Errorf("a failed job deployed again: %v", eff.Deploy)
 	}
 }

@@ -115,6 +115,9 @@ type SubtaskEvent struct {
 	Finished bool `json:"finished,omitempty"`
 	// Error: the subtask failed.
 	Error string `json:"error,omitempty"`
+	// Fatal: restoring cannot help (bad input at a position every restore
+	// reaches again), so the job fails at once.
+	Fatal bool `json:"fatal,omitempty"`
 	// Metrics, cumulative for the epoch.
 	Metrics *SubtaskMetrics `json:"metrics,omitempty"`
 }
