@@ -8,7 +8,9 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -178,9 +180,31 @@ func TestApplicationLifecycle(t *testing.T) {
 	if st.App.State != proto.StateRunning || len(st.App.Stages) != 1 {
 		t.Errorf("status = %s stages %v, want RUNNING with one stage", st.App.State, st.App.Stages)
 	}
+	var announced atomic.Int32
+	nc.Subscribe(proto.AppState(sub.AppID), func(*nats.Msg) { announced.Add(1) })
+	nc.Flush()
 	request[proto.Ack](t, nc, proto.SubjReport, proto.AppReport{AppID: sub.AppID, Final: proto.StateFinished})
 	if s := recv(t, stops, "stop"); s.AppID != sub.AppID {
 		t.Errorf("stop = %+v", s)
+	}
+	// The job master's exit after the end saves the application again,
+	// but its end is announced once. Replies come on the connection the
+	// announcements come on, so once status shows the exit every
+	// announcement of it has arrived.
+	nc.Publish(proto.SubjExit, mustJSON(proto.ContainerExit{WorkerID: "w1", AppID: sub.AppID, ContainerID: jm.ContainerID, PeakRSS: 12345}))
+	deadline := time.Now().Add(wait)
+	for {
+		st := request[proto.StatusReply](t, nc, proto.SubjStatus, proto.StatusRequest{AppID: sub.AppID})
+		i := slices.IndexFunc(st.App.Containers, func(c proto.Container) bool { return c.ID == jm.ContainerID })
+		if i >= 0 && st.App.Containers[i].PeakRSS == 12345 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the job master's exit never showed in status")
+		}
+	}
+	if n := announced.Load(); n != 1 {
+		t.Errorf("the end was announced %d times, want once", n)
 	}
 
 	checkErrors(t, nc)

@@ -46,6 +46,11 @@ type shell struct {
 	// conns lists the workers connected to the embedded server; nil, or
 	// ok false, when they cannot be seen.
 	conns func() (map[string]bool, bool)
+	// announced are the applications whose final state was announced
+	// (loop goroutine only): an ended application is saved again for each
+	// late container exit or report, and each announcement woke every
+	// waiting client (about 80 in 200 ms were seen).
+	announced map[string]bool
 }
 
 type op struct {
@@ -156,7 +161,11 @@ func (sh *shell) apply(eff cluster.Effects) {
 	}
 	sh.persist(eff)
 	for _, a := range eff.Persist {
-		if proto.Final(a.State) {
+		if proto.Final(a.State) && !sh.announced[a.ID] {
+			if sh.announced == nil {
+				sh.announced = map[string]bool{}
+			}
+			sh.announced[a.ID] = true
 			sh.nc.Publish(proto.AppState(a.ID), nil)
 		}
 	}
