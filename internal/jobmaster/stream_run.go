@@ -198,8 +198,37 @@ func (m *streamMaster) load(ctx context.Context) (StreamRecord, bool, error) {
 	if err != nil {
 		return rec, false, err
 	}
+	if rec.Parallelism, err = restoreParallelism(m.opts.Parallelism, rec.Parallelism, ref); err != nil {
+		return rec, false, fmt.Errorf("savepoint %s: %w", m.opts.Savepoint, err)
+	}
 	rec.Last, rec.NextID = ref, ref.ID
 	return rec, false, nil
+}
+
+// ErrRescale is returned for a job started from a savepoint taken at
+// another parallelism.
+var ErrRescale = errors.New("jobmaster: a savepoint restores only at the parallelism it was taken at")
+
+// restoreParallelism is the parallelism of a job started from ref: the
+// savepoint's, since each subtask's snapshot holds the keys that hash to
+// its index (restored at another parallelism, keys would be in the wrong
+// subtasks). A job that asked for another one explicitly is refused;
+// one that left it to the default (def) takes the savepoint's.
+func restoreParallelism(asked, def int, ref *proto.CheckpointRef) (int, error) {
+	p := 0
+	for name := range ref.Objects {
+		i := strings.LastIndexByte(name, '#')
+		if n, err := strconv.Atoi(name[i+1:]); i >= 0 && err == nil {
+			p = max(p, n+1)
+		}
+	}
+	switch {
+	case p == 0:
+		return def, nil // no state saved: any parallelism will do
+	case asked > 0 && asked != p:
+		return 0, fmt.Errorf("%w: it was taken at %d, the job asks for %d (run it with parallelism %d)", ErrRescale, p, asked, p)
+	}
+	return p, nil
 }
 
 // ErrNoSavepoint is returned for a savepoint that does not exist.

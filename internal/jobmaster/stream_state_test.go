@@ -1,6 +1,7 @@
 package jobmaster
 
 import (
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -151,5 +152,25 @@ func TestStreamFatalFailureDoesNotRestart(t *testing.T) {
 	}
 	if eff := deploy(s, "c1", "c2"); eff.Deploy != nil {
 		t.Errorf("a failed job deployed again: %v", eff.Deploy)
+	}
+}
+
+// A savepoint restores at the parallelism it was taken at: a job that
+// leaves the parallelism to the default takes the savepoint's, one that
+// asks for another is refused (its keys would be in the wrong subtasks).
+func TestRestoreParallelism(t *testing.T) {
+	ref := &proto.CheckpointRef{ID: 7, Objects: map[string]string{
+		"events#0": "o1", "events#1": "o2", "events#2": "o3", "count#0": "o4", "count#1": "o5", "count#2": "o6"}}
+	if p, err := restoreParallelism(0, 5, ref); err != nil || p != 3 {
+		t.Errorf("default parallelism: got %d, %v; want the savepoint's 3", p, err)
+	}
+	if p, err := restoreParallelism(3, 5, ref); err != nil || p != 3 {
+		t.Errorf("asked for 3: got %d, %v; want 3", p, err)
+	}
+	if _, err := restoreParallelism(2, 5, ref); !errors.Is(err, ErrRescale) || !strings.Contains(err.Error(), "taken at 3") {
+		t.Errorf("asked for 2: got %v, want ErrRescale naming 3", err)
+	}
+	if p, err := restoreParallelism(0, 5, &proto.CheckpointRef{ID: 1}); err != nil || p != 5 {
+		t.Errorf("a savepoint without state: got %d, %v; want the default 5", p, err)
 	}
 }
