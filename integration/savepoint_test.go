@@ -18,7 +18,8 @@ import (
 const demoRate = 20_000
 
 // TestSavepointStopAndResume stops an unbounded streamdemo with a
-// savepoint and resumes it, bounded, in a second application.
+// savepoint and resumes it, bounded and with a changed graph, in a second
+// application.
 //
 // What is exactly true: the savepoint holds each generator subtask's
 // position and the window operator's open windows (it fires a window on
@@ -74,8 +75,10 @@ func TestSavepointStopAndResume(t *testing.T) {
 	// which is after the submission.
 	events := int64(time.Since(start).Seconds()*demoRate) + 1000
 
+	// Run 2 is a changed job (one more step) whose stateful steps, the
+	// generator and the window, keep their names: it restores their state.
 	r = spindle(t, time.Minute, "submit", "--coordinator", c.url, "--from-savepoint", stop, bin, "--",
-		"--events", strconv.FormatInt(events, 10), "--checkpoint-every", "500ms", "--output", dir2)
+		"--events", strconv.FormatInt(events, 10), "--checkpoint-every", "500ms", "--output", dir2, "--extra-step")
 	if r.code != 0 {
 		t.Fatalf("resumed run: exit %d\nstderr: %s", r.code, tail(r.stderr, 2000))
 	}

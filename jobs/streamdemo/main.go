@@ -5,7 +5,9 @@
 // changes the output. --pad gives every record on the keyed edge a value
 // of that many bytes (the count ignores it), so that an edge that
 // buffered its input would need a lot of memory; --slow makes the count
-// step spend that long per record.
+// step spend that long per record. --extra-step changes the job's graph
+// but not the names of its stateful steps, so that a savepoint of one
+// version restores into the other.
 package main
 
 import (
@@ -25,6 +27,7 @@ var (
 	every  = flag.Duration("checkpoint-every", time.Second, "checkpoint interval")
 	pad    = flag.Int("pad", 0, "bytes of padding per record on the keyed edge")
 	slow   = flag.Duration("slow", 0, "time the count step spends per record (a slow consumer)")
+	extra  = flag.Bool("extra-step", false, "add a pass-through step after the source (a changed job whose stateful steps keep their names)")
 )
 
 type event struct {
@@ -44,6 +47,9 @@ func main() {
 			Event:  func(n int64, v *event) { v.Key, v.Time = n%7, 1_700_000_000_000+n },
 			Time:   func(v *event) int64 { return v.Time },
 		})
+		if *extra {
+			src = sdk.Filter(p, "keep-all", src, func(event) bool { return true })
+		}
 		padding := strings.Repeat("x", *pad)
 		kv := sdk.Map(p, "key", src, func(e event) sdk.KV[int64, string] { return sdk.KV[int64, string]{Key: e.Key, Value: padding} })
 		counting := sdk.Counting[string]()
