@@ -22,7 +22,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"runtime"
 	"slices"
 	"strings"
@@ -100,7 +99,7 @@ func run(ctx context.Context, qs []string, events int64, workers int, keep bool)
 			"--query", q, "--events", fmt.Sprint(events), "--output", out}, log); err != nil {
 			return fmt.Errorf("%s: %w", q, err)
 		}
-		if r.spindle, err = jobTime(log); err != nil {
+		if r.spindle, err = harness.JobTime(log); err != nil {
 			return fmt.Errorf("%s: %w", q, err)
 		}
 		got, err := parts(out)
@@ -116,21 +115,6 @@ func run(ctx context.Context, qs []string, events int64, workers int, keep bool)
 	}
 	print(os.Stdout, rows, events)
 	return nil
-}
-
-// finished is the CLI's last line of a job: "application ID FINISHED in D".
-var finished = regexp.MustCompile(`FINISHED in ([0-9.]+[a-zµ]+)`)
-
-func jobTime(log string) (time.Duration, error) {
-	b, err := os.ReadFile(log)
-	if err != nil {
-		return 0, err
-	}
-	m := finished.FindSubmatch(b)
-	if m == nil {
-		return 0, fmt.Errorf("no FINISHED line in %s:\n%s", log, harness.LogTail(log, 10))
-	}
-	return time.ParseDuration(string(m[1]))
 }
 
 func parts(dir string) ([]byte, error) {

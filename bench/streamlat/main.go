@@ -21,7 +21,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strconv"
 	"time"
@@ -69,7 +68,7 @@ func run(ctx context.Context, workers int, maxEvents int64, load, seconds float6
 		if _, err := harness.Measure(ctx, "streamlat", argv, log); err != nil {
 			return 0, err
 		}
-		return jobTime(log)
+		return harness.JobTime(log)
 	}
 	d, err := runJob("max", "--events", strconv.FormatInt(maxEvents, 10), "--sample", strconv.FormatInt(maxEvents, 10))
 	if err != nil {
@@ -98,20 +97,6 @@ func run(ctx context.Context, workers int, maxEvents int64, load, seconds float6
 		maxRate, workers, load*100, rate, len(lat), pct(0.5).Round(time.Microsecond*100), pct(0.9).Round(time.Microsecond*100),
 		pct(0.99).Round(time.Microsecond*100), pct(0.999).Round(time.Microsecond*100), lat[len(lat)-1].Round(time.Microsecond*100))
 	return nil
-}
-
-var finished = regexp.MustCompile(`FINISHED in ([0-9.]+[a-zµ]+)`)
-
-func jobTime(log string) (time.Duration, error) {
-	b, err := os.ReadFile(log)
-	if err != nil {
-		return 0, err
-	}
-	m := finished.FindSubmatch(b)
-	if m == nil {
-		return 0, fmt.Errorf("no FINISHED line in %s:\n%s", log, harness.LogTail(log, 10))
-	}
-	return time.ParseDuration(string(m[1]))
 }
 
 func latencies(dir string) ([]time.Duration, error) {

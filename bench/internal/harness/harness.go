@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"regexp"
 	"slices"
 	"time"
 
@@ -120,4 +121,21 @@ func Rounds(rounds, n int, run func(i, round int) ([]byte, error), name func(i i
 		}
 	}
 	return nil
+}
+
+// finished is the CLI's line at a job's end: "application ID FINISHED in D".
+var finished = regexp.MustCompile(`FINISHED in ([0-9.]+[a-zµ]+)`)
+
+// JobTime returns the duration of the job whose `spindle run` or `submit`
+// output is in log, as the CLI reports it: from submission to the end.
+func JobTime(log string) (time.Duration, error) {
+	b, err := os.ReadFile(log)
+	if err != nil {
+		return 0, err
+	}
+	m := finished.FindSubmatch(b)
+	if m == nil {
+		return 0, fmt.Errorf("no FINISHED line in %s:\n%s", log, LogTail(log, 10))
+	}
+	return time.ParseDuration(string(m[1]))
 }

@@ -1,8 +1,11 @@
 package harness
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestSortLines(t *testing.T) {
@@ -33,5 +36,18 @@ func TestCompareOutputs(t *testing.T) {
 		if tt.err == "" && err != nil || tt.err != "" && (err == nil || !strings.Contains(err.Error(), tt.err)) {
 			t.Errorf("CompareOutputs(%q, %q): got %v, want %q", tt.got, tt.want, err, tt.err)
 		}
+	}
+}
+
+func TestJobTime(t *testing.T) {
+	dir := t.TempDir()
+	log := filepath.Join(dir, "log")
+	os.WriteFile(log, []byte("application_1\napplication application_1 FINISHED in 9.2s\nstream: ...\n"), 0o644)
+	if d, err := JobTime(log); err != nil || d != 9200*time.Millisecond {
+		t.Errorf("JobTime = %v, %v; want 9.2s", d, err)
+	}
+	os.WriteFile(log, []byte("application application_1 FAILED: boom\n"), 0o644)
+	if _, err := JobTime(log); err == nil || !strings.Contains(err.Error(), "boom") {
+		t.Errorf("JobTime of a failed job: %v, want an error with the log", err)
 	}
 }
