@@ -96,26 +96,9 @@ func TestStreamFrozenWorker(t *testing.T) {
 	c := startCluster(t, 3)
 	j := submitStream(t, c, faultEvents, faultRate)
 	st, before := j.checkpointed(t, c)
-	var victim string
-	for _, ctr := range runningExecutors(st) {
-		if ctr.WorkerID != masterWorker(st) {
-			victim = ctr.WorkerID
-			break
-		}
-	}
-	if victim == "" {
-		t.Fatalf("every executor runs beside the job master on %s", masterWorker(st))
-	}
+	victim := executorWorker(t, st)
 	frozen := time.Now()
-	c.signalWorker(t, victim, syscall.SIGSTOP)
-	resumed := false
-	resume := func() {
-		if !resumed {
-			resumed = true
-			c.signalWorker(t, victim, syscall.SIGCONT)
-		}
-	}
-	defer resume()
+	resume := c.freeze(t, victim)
 	epoch, running := j.restored(t, c, before, frozen)
 	t.Logf("SIGSTOP of %s: new epoch seen after %v, its first checkpoint complete after %v",
 		victim, epoch.Round(10*time.Millisecond), running.Round(10*time.Millisecond))
@@ -201,15 +184,7 @@ func TestStreamFrozenJobMasterWorker(t *testing.T) {
 	st, before := j.checkpointed(t, c)
 	victim := masterWorker(st)
 	frozen := time.Now()
-	c.signalWorker(t, victim, syscall.SIGSTOP)
-	resumed := false
-	resume := func() {
-		if !resumed {
-			resumed = true
-			c.signalWorker(t, victim, syscall.SIGCONT)
-		}
-	}
-	defer resume()
+	resume := c.freeze(t, victim)
 	epoch, running := j.restored(t, c, before, frozen)
 	t.Logf("SIGSTOP of the job master's worker %s: new epoch seen after %v, its first checkpoint complete after %v",
 		victim, epoch.Round(10*time.Millisecond), running.Round(10*time.Millisecond))

@@ -170,6 +170,30 @@ func (j streamJob) checkpointed(t *testing.T, c *cluster) (proto.App, streamProg
 	return st, p
 }
 
+// executorWorker returns a worker that runs an executor of the
+// application but not its job master.
+func executorWorker(t *testing.T, st proto.App) string {
+	t.Helper()
+	for _, ctr := range runningExecutors(st) {
+		if ctr.WorkerID != masterWorker(st) {
+			return ctr.WorkerID
+		}
+	}
+	t.Fatalf("every executor runs beside the job master on %s", masterWorker(st))
+	return ""
+}
+
+// freeze stops a worker and its containers with SIGSTOP, as a machine
+// that hangs, and returns the function that wakes them (once; it also
+// runs when the test ends).
+func (c *cluster) freeze(t *testing.T, worker string) (resume func()) {
+	c.signalWorker(t, worker, syscall.SIGSTOP)
+	var once sync.Once
+	resume = func() { once.Do(func() { c.signalWorker(t, worker, syscall.SIGCONT) }) }
+	t.Cleanup(resume)
+	return resume
+}
+
 // runningExecutors are the application's running executor containers.
 func runningExecutors(st proto.App) []proto.Container {
 	var out []proto.Container
@@ -226,16 +250,7 @@ func TestStreamKillWorker(t *testing.T) {
 	c := startCluster(t, 3)
 	j := submitStream(t, c, faultEvents, faultRate)
 	st, before := j.checkpointed(t, c)
-	var victim string
-	for _, ctr := range runningExecutors(st) {
-		if ctr.WorkerID != masterWorker(st) {
-			victim = ctr.WorkerID
-			break
-		}
-	}
-	if victim == "" {
-		t.Fatalf("every executor runs beside the job master on %s", masterWorker(st))
-	}
+	victim := executorWorker(t, st)
 	killed := time.Now()
 	c.signalWorker(t, victim, syscall.SIGKILL)
 	epoch, running := j.restored(t, c, before, killed)
