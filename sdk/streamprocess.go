@@ -186,10 +186,10 @@ func (l *ListState[K, T]) Get() []T {
 	return x
 }
 
-// Add appends x to the current key's list.
+// Add appends x to the current key's list, in amortized constant time:
+// the list grows in place (a slice Get returned earlier keeps its length).
 func (l *ListState[K, T]) Add(x T) {
-	xs := l.Get()
-	l.s.sc.check(l.t.Put(l.s.storedKey(), append(xs[:len(xs):len(xs)], x)))
+	l.s.sc.check(l.t.Put(l.s.storedKey(), append(l.Get(), x)))
 }
 
 // Update replaces the current key's list.
