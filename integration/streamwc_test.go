@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -110,6 +111,9 @@ func TestStreamWordCountBadLine(t *testing.T) {
 	}
 	if want := in + ":151:"; !strings.Contains(r.stderr, want) || !strings.Contains(r.stderr, "not restarted") {
 		t.Errorf("stderr does not name %s and say it was not restarted:\n%s", want, tail(r.stderr, 3000))
+	}
+	if !regexp.MustCompile(`stream: [1-9][0-9]* events read`).MatchString(r.stderr) {
+		t.Errorf("the failed job's summary does not count the events read before the bad line:\n%s", tail(r.stderr, 3000))
 	}
 	if strings.Contains(r.stderr, "restarted 20 times") {
 		t.Errorf("the job restarted on bad input:\n%s", tail(r.stderr, 3000))

@@ -141,6 +141,10 @@ func (j *job) runSubtask(ctx context.Context, dep *proto.Deployment, env *execut
 			err = fmt.Errorf("panic in %s: %v", sc.name, r)
 		}
 		if err != nil && ctx.Err() == nil {
+			// The figures up to the failure, for a job that ends with it
+			// (a subtask may fail before its first report).
+			now := sc.now()
+			sc.sendMetrics(now, max(now.Sub(sc.m.at), time.Millisecond))
 			var bad *inputError
 			rep.send(ctx, sc, proto.SubtaskEvent{Error: err.Error(), Fatal: errors.As(err, &bad)})
 		}
