@@ -11,7 +11,7 @@
 // split over the job's subtasks) and is timed from submission to the
 // end of the job as the CLI reports it (cluster start-up excluded, job
 // master and executor start-up included); its cores are the machine's
-// CPUs it may use (min(W·vcores, NumCPU)).
+// CPUs, which the local cluster's workers share.
 package main
 
 import (
@@ -20,7 +20,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -67,22 +66,16 @@ type row struct {
 }
 
 func run(ctx context.Context, qs []string, events int64, workers int, keep bool) error {
-	work, err := os.MkdirTemp("", "nexbench-")
+	work, done, err := harness.WorkDir("nexbench", keep)
 	if err != nil {
 		return err
 	}
-	if keep {
-		fmt.Fprintln(os.Stderr, "nexbench: work directory", work)
-	} else {
-		defer os.RemoveAll(work)
+	defer done()
+	if err := harness.GoBuild(ctx, work, map[string]string{"spindle": "./cmd/spindle", "nexmark": "./jobs/nexmark"}); err != nil {
+		return err
 	}
 	spindle, job := filepath.Join(work, "spindle"), filepath.Join(work, "nexmark")
-	for out, pkg := range map[string]string{spindle: "./cmd/spindle", job: "./jobs/nexmark"} {
-		if msg, err := exec.CommandContext(ctx, "go", "build", "-o", out, pkg).CombinedOutput(); err != nil {
-			return fmt.Errorf("go build %s (run from the repository root): %w\n%s", pkg, err, msg)
-		}
-	}
-	cores := min(runtime.NumCPU(), workers*runtime.NumCPU())
+	cores := runtime.NumCPU() // the local cluster's workers share the machine
 	var rows []row
 	for _, q := range qs {
 		cfg := nexmark.DefaultConfig()

@@ -19,7 +19,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -47,21 +46,15 @@ func main() {
 }
 
 func run(ctx context.Context, workers int, maxEvents int64, load, seconds float64, sample int64, keep bool) error {
-	work, err := os.MkdirTemp("", "streamlat-")
+	work, done, err := harness.WorkDir("streamlat", keep)
 	if err != nil {
 		return err
 	}
-	if keep {
-		fmt.Fprintln(os.Stderr, "streamlat: work directory", work)
-	} else {
-		defer os.RemoveAll(work)
+	defer done()
+	if err := harness.GoBuild(ctx, work, map[string]string{"spindle": "./cmd/spindle", "job": "./bench/streamlat/job"}); err != nil {
+		return err
 	}
 	spindle, job := filepath.Join(work, "spindle"), filepath.Join(work, "job")
-	for out, pkg := range map[string]string{spindle: "./cmd/spindle", job: "./bench/streamlat/job"} {
-		if msg, err := exec.CommandContext(ctx, "go", "build", "-o", out, pkg).CombinedOutput(); err != nil {
-			return fmt.Errorf("go build %s (run from the repository root): %w\n%s", pkg, err, msg)
-		}
-	}
 	runJob := func(name string, args ...string) (time.Duration, error) {
 		log := filepath.Join(work, name+".log")
 		argv := append([]string{spindle, "run", "--workers", strconv.Itoa(workers), job, "--", "--output", filepath.Join(work, name)}, args...)

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"time"
@@ -138,4 +139,30 @@ func JobTime(log string) (time.Duration, error) {
 		return 0, fmt.Errorf("no FINISHED line in %s:\n%s", log, LogTail(log, 10))
 	}
 	return time.ParseDuration(string(m[1]))
+}
+
+// WorkDir makes a benchmark's work directory; done removes it, unless
+// keep, in which case its path is printed for the user instead.
+func WorkDir(who string, keep bool) (dir string, done func(), err error) {
+	dir, err = os.MkdirTemp("", who+"-")
+	if err != nil {
+		return "", nil, err
+	}
+	if keep {
+		fmt.Fprintf(os.Stderr, "%s: work directory %s\n", who, dir)
+		return dir, func() {}, nil
+	}
+	return dir, func() { os.RemoveAll(dir) }, nil
+}
+
+// GoBuild builds the packages of this repository into dir, before any
+// timing; bins maps each output name to its package ("./cmd/spindle").
+// Run from the repository root.
+func GoBuild(ctx context.Context, dir string, bins map[string]string) error {
+	for out, pkg := range bins {
+		if msg, err := exec.CommandContext(ctx, "go", "build", "-o", filepath.Join(dir, out), pkg).CombinedOutput(); err != nil {
+			return fmt.Errorf("go build %s (run from the repository root): %w\n%s", pkg, err, msg)
+		}
+	}
+	return nil
 }
