@@ -30,6 +30,7 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"spindle/internal/nexmark"
@@ -55,6 +56,16 @@ func main() {
 		build, ok := queries[*query]
 		if !ok {
 			return sdk.Usagef("--query %q: want one of %v", *query, nexmark.Queries)
+		}
+		switch {
+		case *events < 0:
+			return sdk.Usagef("--events %d is negative (0 means no end)", *events)
+		case *evRate <= 0:
+			return sdk.Usagef("--event-rate %d: want a positive number of events per second of event time", *evRate)
+		case *par < 0:
+			return sdk.Usagef("--parallelism %d is negative (0 means the default)", *par)
+		case *every <= 0:
+			return sdk.Usagef("--checkpoint-every %v: want a positive interval", *every)
 		}
 		cfg := nexmark.DefaultConfig()
 		cfg.Seed, cfg.Events, cfg.EventsPerSecond = *seed, *events, *evRate
@@ -168,7 +179,9 @@ type TopBid struct {
 	Extra                            string
 }
 
-// TopBids is the bids at the highest price seen, ties all.
+// TopBids is the bids at the highest price seen, ties all. Strings kept in
+// state are copied out of the batch they were decoded from (strings.Clone),
+// so that the state does not keep whole batches alive.
 type TopBids struct {
 	Price int64
 	Bids  []TopBid
@@ -177,18 +190,14 @@ type TopBids struct {
 func (t TopBids) with(b TopBid) TopBids {
 	switch {
 	case len(t.Bids) == 0 || b.Price > t.Price:
-		b.Extra = clone(b.Extra)
+		b.Extra = strings.Clone(b.Extra)
 		return TopBids{Price: b.Price, Bids: []TopBid{b}}
 	case b.Price == t.Price:
-		b.Extra = clone(b.Extra)
+		b.Extra = strings.Clone(b.Extra)
 		t.Bids = append(t.Bids, b)
 	}
 	return t
 }
-
-// clone copies a string out of the batch it was decoded from, so that the
-// state does not keep the whole batch alive.
-func clone(s string) string { return string([]byte(s)) }
 
 // q7Spread is how many keys q7's first step spreads a window's bids over,
 // so that the per-window maximum is computed in parallel first.
@@ -248,7 +257,7 @@ func q8(p *sdk.Pipeline, src sdk.Dataset[nexmark.Event]) sdk.Dataset[string] {
 			Init: func() NewUser { return NewUser{} },
 			Add: func(a, u NewUser) NewUser {
 				if u.Registered {
-					a.Name, a.Registered = clone(u.Name), true
+					a.Name, a.Registered = strings.Clone(u.Name), true
 				}
 				a.Selling = a.Selling || u.Selling
 				return a
@@ -295,7 +304,7 @@ func q3(p *sdk.Pipeline, src sdk.Dataset[nexmark.Event]) sdk.Dataset[string] {
 				if in.Person {
 					se := Q3Seller{Selected: nexmark.Q3State(in.State)}
 					if se.Selected {
-						se.Name, se.City, se.State = clone(in.Name), clone(in.City), clone(in.State)
+						se.Name, se.City, se.State = strings.Clone(in.Name), strings.Clone(in.City), strings.Clone(in.State)
 						for _, a := range waiting.Get() {
 							ctx.Emit(nexmark.FormatQ3(se.Name, se.City, se.State, a))
 						}
