@@ -67,9 +67,11 @@ func TestKeyedProcessStateAndTimers(t *testing.T) {
 	sc := testSubtask(t, &now)
 	var got []output
 	emit := func(s string) { got = append(got, output{s, sc.ts}) }
+	var list *ListState[string, int64]
+	var counts *MapState[string, int64, int]
 	op, err := newProcessOp[string, int64, string](func(s *KeyedState[string]) Process[string, int64, string] {
-		list := ListStateOf[int64](s, "values")
-		counts := MapStateOf[int64, int](s, "counts")
+		list = ListStateOf[int64](s, "values")
+		counts = MapStateOf[int64, int](s, "counts")
 		first := ValueStateOf[int64](s, "first")
 		return Process[string, int64, string]{
 			Record: func(ctx *ProcessContext[string, string], v int64) {
@@ -86,11 +88,12 @@ func TestKeyedProcessStateAndTimers(t *testing.T) {
 				if tm.Processing {
 					c := counts.Entries()
 					ctx.Emit(fmt.Sprintf("%s counts even=%d odd=%d", ctx.Key(), c[0], c[1]))
-					counts.Clear()
+					counts.Delete(0)
+					counts.Delete(1)
 					return
 				}
 				ctx.Emit(fmt.Sprintf("%s values %v at %d", ctx.Key(), list.Get(), tm.Time))
-				list.Clear()
+				list.Update(nil)
 				first.Clear()
 			},
 		}
@@ -135,6 +138,16 @@ func TestKeyedProcessStateAndTimers(t *testing.T) {
 	want = append(want, output{"a counts even=1 odd=2", 111}, output{"b counts even=1 odd=1", 111})
 	if !slices.Equal(got, want) {
 		t.Fatalf("after processing time: %v, want %v", got, want)
+	}
+	for _, k := range []string{"a", "b"} {
+		r.s.setKey(k, true)
+		if c := counts.Entries(); c != nil {
+			t.Errorf("%s's counts after deleting both: %v, want none", k, c)
+		}
+	}
+	r.s.setKey("a", true)
+	if l := list.Get(); l != nil {
+		t.Errorf("a's list after its timer: %v, want none", l)
 	}
 	// The end of the input fires the rest.
 	sc.wm = evtime.MaxTime
