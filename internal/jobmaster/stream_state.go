@@ -142,9 +142,9 @@ func (s *StreamState) Gang(c string) bool { _, ok := s.gang[c]; return ok }
 
 // Deploy forms the gang once p distinct executors ask: each gets an index.
 // asking are the containers whose requests are held. The first checkpoint
-// of the epoch is due one interval after now: a trigger published at once
-// reached executors that had not subscribed to the control subject yet,
-// and the lost checkpoint held every later one back until it timed out.
+// of the epoch is due one interval after now, when the executors have
+// most likely subscribed to the control subject; a trigger that still
+// finds one not subscribed is published again (see retriggerEvery).
 func (s *StreamState) Deploy(now time.Time, app, fingerprint string, asking []string, wmEvery, idle time.Duration) StreamEffects {
 	var eff StreamEffects
 	// A container that ended may still have a request held: it must not
