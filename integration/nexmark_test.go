@@ -129,7 +129,7 @@ func TestNexmarkFaults(t *testing.T) {
 			if st.State != proto.StateFinished {
 				t.Fatalf("%s ended %s: %s", j.app, st.State, st.Diagnostics)
 			}
-			if got, want := committedLines(t, out), nexmarkReference(t, tc.query, events); !slices.Equal(got, want) {
+			if got, want := outputLines(t, out), nexmarkReference(t, tc.query, events); !slices.Equal(got, want) {
 				t.Errorf("%s output after the fault differs from the reference: %s", tc.query, diffLines(got, want))
 			}
 			if st.Stream == nil || st.Stream.Restarts+st.MasterAttempts-1 < 1 {

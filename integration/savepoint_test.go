@@ -1,8 +1,6 @@
 package integration
 
 import (
-	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -101,16 +99,16 @@ func TestSavepointStopAndResume(t *testing.T) {
 		}
 	}
 
-	got1, got2 := streamOutput(t, dir1), streamOutput(t, dir2)
+	got1, got2 := outputLines(t, dir1), outputLines(t, dir2)
 	if len(got1) == 0 || len(got2) == 0 {
 		t.Fatalf("run 1 committed %d lines, run 2 %d; want both some", len(got1), len(got2))
 	}
 	got := append(got1, got2...)
-	want := windowCounts(events)
+	want := streamCounts(events)
 	slices.Sort(got)
 	if !slices.Equal(got, want) {
 		t.Fatalf("union of the outputs differs from the count of events [0, %d): %d lines (%d + %d), want %d; first difference %s",
-			events, len(got), len(got1), len(got2), len(want), firstDiff(got, want))
+			events, len(got), len(got1), len(got2), len(want), diffLines(got, want))
 	}
 }
 
@@ -123,51 +121,6 @@ func sourceRecords(s *proto.StreamReport) int64 {
 		}
 	}
 	return n
-}
-
-// streamOutput returns the lines of a finished streamdemo output, as
-// "start,key,count".
-func streamOutput(t *testing.T, dir string) []string {
-	t.Helper()
-	if _, err := os.Stat(filepath.Join(dir, "_SUCCESS")); err != nil {
-		t.Fatalf("%s: no _SUCCESS", dir)
-	}
-	var lines []string
-	parts, _ := filepath.Glob(filepath.Join(dir, "part-*"))
-	for _, p := range parts {
-		data, err := os.ReadFile(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		lines = append(lines, strings.Fields(strings.ReplaceAll(string(data), "\t", ","))...)
-	}
-	return lines
-}
-
-// windowCounts is streamdemo's answer for events [0, n), sorted: event n
-// has key n%7 at time 1_700_000_000_000+n ms, counted per one-second
-// window.
-func windowCounts(n int64) []string {
-	counts := map[[2]int64]int64{}
-	for i := range n {
-		ts := 1_700_000_000_000 + i
-		counts[[2]int64{ts - ts%1000, i % 7}]++
-	}
-	var out []string
-	for k, c := range counts {
-		out = append(out, fmt.Sprintf("%d,%d,%d", k[0], k[1], c))
-	}
-	slices.Sort(out)
-	return out
-}
-
-func firstDiff(got, want []string) string {
-	for i := range min(len(got), len(want)) {
-		if got[i] != want[i] {
-			return fmt.Sprintf("at %d: got %s, want %s", i, got[i], want[i])
-		}
-	}
-	return "in length"
 }
 
 // TestSavepointErrors checks the clear refusals: an unknown application,

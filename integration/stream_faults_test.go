@@ -94,26 +94,6 @@ func streamCounts(events int64) []string {
 	return want
 }
 
-// committedLines are the lines of the committed part files, sorted.
-func committedLines(t *testing.T, dir string) []string {
-	t.Helper()
-	if _, err := os.Stat(filepath.Join(dir, "_SUCCESS")); err != nil {
-		t.Errorf("no _SUCCESS in %s", dir)
-	}
-	parts, _ := filepath.Glob(filepath.Join(dir, "part-*"))
-	var lines []string
-	for _, p := range parts {
-		data, err := os.ReadFile(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		lines = append(lines, strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")...)
-	}
-	lines = slices.DeleteFunc(lines, func(s string) bool { return s == "" })
-	slices.Sort(lines)
-	return lines
-}
-
 // finish waits for the job to end and checks that it finished with
 // exactly the reference's output.
 func (j streamJob) finish(t *testing.T, c *cluster) proto.App {
@@ -126,7 +106,7 @@ func (j streamJob) finish(t *testing.T, c *cluster) proto.App {
 	if st.State != proto.StateFinished {
 		t.Fatalf("%s ended %s: %s", j.app, st.State, st.Diagnostics)
 	}
-	if got, want := committedLines(t, j.out), streamCounts(j.events); !slices.Equal(got, want) {
+	if got, want := outputLines(t, j.out), streamCounts(j.events); !slices.Equal(got, want) {
 		t.Errorf("output differs from the plain count: %s", diffLines(got, want))
 	}
 	return st

@@ -2,10 +2,8 @@ package integration
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 )
@@ -22,29 +20,7 @@ func TestStreamWindowedCount(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("exit %d\nstderr: %s", r.code, tail(r.stderr, 30))
 	}
-	if _, err := os.Stat(filepath.Join(out, "_SUCCESS")); err != nil {
-		t.Fatal("no _SUCCESS")
-	}
-	var got []string
-	parts, _ := filepath.Glob(filepath.Join(out, "part-*"))
-	for _, p := range parts {
-		data, err := os.ReadFile(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got = append(got, strings.Fields(strings.ReplaceAll(string(data), "\t", ","))...)
-	}
-	counts := map[[2]int64]int64{} // the job's events: key n%7 at time base+n ms
-	for n := int64(0); n < events; n++ {
-		ts := 1_700_000_000_000 + n
-		counts[[2]int64{ts - ts%1000, n % 7}]++
-	}
-	var want []string
-	for k, c := range counts {
-		want = append(want, fmt.Sprintf("%d,%d,%d", k[0], k[1], c))
-	}
-	slices.Sort(got)
-	slices.Sort(want)
+	got, want := outputLines(t, out), streamCounts(events)
 	if !slices.Equal(got, want) {
 		t.Fatalf("output differs: %d lines, want %d (first got %v, want %v)", len(got), len(want), got[:min(3, len(got))], want[:min(3, len(want))])
 	}
