@@ -1,0 +1,55 @@
+package lease
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// A newer epoch's claim makes the store refuse the older epoch's writes
+// and claims; the newer one writes on.
+func TestFence(t *testing.T) {
+	js, _ := setup(t)
+	ctx := t.Context()
+	kv, err := js.CreateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: "state"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, err := Claim(ctx, js, kv, 5, "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := old.Put(ctx, "app.1", []byte("v1")); err != nil {
+		t.Fatalf("write by the only epoch: %v", err)
+	}
+	next, err := Claim(ctx, js, kv, 9, "b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := old.Put(ctx, "app.1", []byte("zombie")); !errors.Is(err, ErrFenced) {
+		t.Fatalf("write by the deposed epoch: %v, want ErrFenced", err)
+	}
+	if err := old.Delete(ctx, "app.1"); !errors.Is(err, ErrFenced) {
+		t.Fatalf("delete by the deposed epoch: %v, want ErrFenced", err)
+	}
+	if _, err := Claim(ctx, js, kv, 5, "a"); !errors.Is(err, ErrFenced) {
+		t.Fatalf("claim by a lower epoch: %v, want ErrFenced", err)
+	}
+	if _, err := next.Put(ctx, "app.1", []byte("v2")); err != nil {
+		t.Fatalf("write by the new epoch: %v", err)
+	}
+	e, err := kv.Get(ctx, "app.1")
+	if err != nil || string(e.Value()) != "v2" {
+		t.Fatalf("app.1 = %v, %v; want v2", e, err)
+	}
+	if err := next.Delete(ctx, "app.1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := kv.Get(ctx, "app.1"); !errors.Is(err, jetstream.ErrKeyNotFound) {
+		t.Fatalf("after a fenced delete: %v, want not found", err)
+	}
+	if _, err := next.Put(ctx, FenceKey, []byte("x")); err == nil {
+		t.Fatal("a Put of the fence key itself was accepted")
+	}
+}
