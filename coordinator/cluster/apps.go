@@ -20,7 +20,7 @@ func (s *State) Submit(now time.Time, req proto.SubmitRequest) (proto.SubmitRepl
 		return proto.SubmitReply{Error: err.Error()}, eff
 	}
 	s.appSeq++
-	a := &app{seq: s.appSeq, rec: proto.App{
+	a := &app{rec: proto.App{
 		ID:          fmt.Sprintf("application_%d_%04d", s.startMs, s.appSeq),
 		Name:        req.Name,
 		Queue:       req.Queue,

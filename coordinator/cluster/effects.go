@@ -42,6 +42,7 @@ func (e *Effects) Empty() bool {
 // persist records a copy of a, replacing an earlier copy of the same app.
 func (e *Effects) persist(a *app) {
 	rec := a.record()
+	rec.WantExecutors = a.wantCount
 	for i := range e.Persist {
 		if e.Persist[i].ID == rec.ID {
 			e.Persist[i] = rec

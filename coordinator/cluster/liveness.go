@@ -30,15 +30,17 @@ func (s *State) reconcile(now time.Time, n *node, listed []string, eff *Effects)
 		}
 		for i := range a.rec.Containers {
 			c := &a.rec.Containers[i]
-			if c.WorkerID != n.rec.ID || c.State != proto.ContainerRunning || c.PID == 0 {
+			if c.WorkerID != n.rec.ID || c.State != proto.ContainerRunning || (c.PID == 0 && !s.unsure[c.ID]) {
 				continue
 			}
 			if slices.Contains(listed, c.ID) {
 				delete(n.absent, c.ID)
+				delete(s.unsure, c.ID)
 				continue
 			}
 			if n.absent[c.ID]++; n.absent[c.ID] >= absentLimit {
 				delete(n.absent, c.ID)
+				delete(s.unsure, c.ID)
 				s.exited(now, a, c, proto.ContainerExit{WorkerID: n.rec.ID, AppID: a.rec.ID, ContainerID: c.ID, ExitCode: -1,
 					Error: fmt.Sprintf("no longer runs on %s, and its exit report never arrived", n.rec.ID)}, eff)
 			}

@@ -92,7 +92,7 @@ func (s *State) grant(g scheduler.Grant, eff *Effects) {
 	}
 	a.nextCtr++
 	c := proto.Container{
-		ID:        fmt.Sprintf("container_%d_%04d_%06d", s.startMs, a.seq, a.nextCtr),
+		ID:        fmt.Sprintf("container_%s_%06d", a.idBase(), a.nextCtr),
 		WorkerID:  n.rec.ID,
 		Role:      role,
 		Resources: g.Res,

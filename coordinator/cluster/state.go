@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"spindle/coordinator/scheduler"
@@ -28,12 +29,15 @@ type State struct {
 	allocOf       map[string]scheduler.AllocID
 	ctrOf         map[scheduler.AllocID]string
 	now           time.Time // of the latest event, for asks made without one
+	// unsure are recovered containers whose launch was in flight when the
+	// previous leader stopped (no PID recorded): their worker's heartbeats
+	// tell whether they run.
+	unsure map[string]bool
 }
 
 // app is an application and the bookkeeping behind its record.
 type app struct {
 	rec       proto.App
-	seq       int
 	nextCtr   int       // last container number handed out
 	masterID  string    // the job master's container ID, once granted
 	restored  bool      // loaded from the store; read-only
@@ -78,6 +82,7 @@ func NewWith(start time.Time, nodeTimeout time.Duration, cfg scheduler.Config) (
 		sched:       sched,
 		allocOf:     map[string]scheduler.AllocID{},
 		ctrOf:       map[scheduler.AllocID]string{},
+		unsure:      map[string]bool{},
 		now:         start,
 	}, nil
 }
@@ -175,6 +180,10 @@ func unknownApp(id string) error { return fmt.Errorf("unknown application %q", i
 
 // record returns a deep copy of the app's record.
 func (a *app) record() proto.App { return cloneApp(a.rec) }
+
+// idBase is the part of the app's ID its container IDs repeat
+// ("<coordinator start ms>_<seq>").
+func (a *app) idBase() string { return strings.TrimPrefix(a.rec.ID, "application_") }
 
 // container returns the app's container with the given ID, or nil.
 func (a *app) container(id string) *proto.Container {

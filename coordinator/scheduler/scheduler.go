@@ -206,3 +206,34 @@ func (s *Scheduler) sortedApps() []*app {
 	slicesSortBySeq(out)
 	return out
 }
+
+// Place records a container that already runs on a node, granted by an
+// earlier coordinator: a new leader rebuilds its books from the stored
+// state and its workers' reports instead of starting containers again.
+// The app and the node must have been added; a node's capacity may end
+// up overcommitted if it shrank meanwhile (nothing more is placed there
+// until containers end).
+func (s *Scheduler) Place(appID, nodeID string, role Role, res proto.Resources) (AllocID, error) {
+	a, ok := s.apps[appID]
+	if !ok {
+		return 0, fmt.Errorf("%w %q", ErrUnknownApp, appID)
+	}
+	slot, ok := s.idx.Slot(nodeID)
+	if !ok || !s.idx.Node(slot).Live {
+		return 0, fmt.Errorf("scheduler: node %s is not live", nodeID)
+	}
+	s.nextAlloc++
+	al := &alloc{id: s.nextAlloc, app: a, slot: slot, role: role, res: res,
+		appPos: len(a.running), nodePos: len(s.nodeAlloc[slot])}
+	s.allocs[al.id] = al
+	a.running = append(a.running, al)
+	s.nodeAlloc[slot] = append(s.nodeAlloc[slot], al)
+	s.idx.Add(slot, res)
+	a.used = a.used.Add(res)
+	a.q.addUsed(res, 1, role == Master)
+	s.addUser(a, res, 1)
+	if a.heapPos >= 0 && a.q.ready.fair {
+		a.q.ready.fix(a.heapPos)
+	}
+	return al.id, nil
+}

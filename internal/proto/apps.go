@@ -133,9 +133,12 @@ type App struct {
 	Containers []Container `json:"containers"`
 	// MasterAttempts counts the job master containers granted so far; a
 	// job master that dies is replaced once (the new one resumes the job).
-	MasterAttempts int       `json:"master_attempts"`
-	Stages         []Stage   `json:"stages,omitempty"`
-	Tasks          []Attempt `json:"tasks,omitempty"`
+	MasterAttempts int `json:"master_attempts"`
+	// WantExecutors is the executor count its job master asked for last
+	// (AllocateRequest.Count), kept for a coordinator that takes over.
+	WantExecutors int       `json:"want_executors,omitempty"`
+	Stages        []Stage   `json:"stages,omitempty"`
+	Tasks         []Attempt `json:"tasks,omitempty"`
 	// TasksOmitted counts succeeded attempts the job master left out of
 	// Tasks (very large jobs).
 	TasksOmitted int `json:"tasks_omitted,omitempty"`
