@@ -3,6 +3,7 @@ package lease
 import (
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 )
@@ -51,5 +52,42 @@ func TestFence(t *testing.T) {
 	}
 	if _, err := next.Put(ctx, FenceKey, []byte("x")); err == nil {
 		t.Fatal("a Put of the fence key itself was accepted")
+	}
+}
+
+// Takeover replaces a live holder with a higher epoch; the old holder's
+// renewal is refused and Holder names the new one.
+func TestTakeover(t *testing.T) {
+	js, kv := setup(t)
+	ctx := t.Context()
+	old, err := Acquire(ctx, candidate(js, kv, "old"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := candidate(js, kv, "new")
+	cfg.TTL = 2 * time.Second
+	next, err := Takeover(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if next.Epoch <= old.Epoch {
+		t.Fatalf("takeover epoch %d, not above %d", next.Epoch, old.Epoch)
+	}
+	if err := old.Renew(ctx); !errors.Is(err, ErrLost) {
+		t.Fatalf("old holder's renewal: %v, want ErrLost", err)
+	}
+	holder, epoch, _, ok, err := Holder(ctx, kv, "coordinator")
+	if err != nil || !ok || holder != "new" || epoch != next.Epoch {
+		t.Fatalf("Holder = %q %d %v %v; want new %d", holder, epoch, ok, err, next.Epoch)
+	}
+	// On a free lease, Takeover is an Acquire.
+	if err := next.Release(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, _, ok, _ := Holder(ctx, kv, "coordinator"); ok {
+		t.Fatal("released lease still held")
+	}
+	if _, err := Takeover(ctx, cfg); err != nil {
+		t.Fatal(err)
 	}
 }

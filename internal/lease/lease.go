@@ -127,6 +127,64 @@ func Acquire(ctx context.Context, cfg Config) (*Term, error) {
 	return t, t.Renew(ctx)
 }
 
+// Takeover starts a term whether or not the lease is held, replacing
+// the holder: for a coordinator that knows it is the only candidate (not
+// in HA mode), restarted before its previous incarnation's lease ran
+// out. The new term's epoch is its write's revision, above every earlier
+// epoch; the previous holder's renewals fail with ErrLost.
+func Takeover(ctx context.Context, cfg Config) (*Term, error) {
+	if err := cfg.check(); err != nil {
+		return nil, err
+	}
+	for attempt := 0; ; attempt++ {
+		t, err := Acquire(ctx, cfg)
+		if !errors.Is(err, ErrHeld) {
+			return t, err
+		}
+		e, err := cfg.KV.Get(ctx, cfg.Key)
+		if errors.Is(err, jetstream.ErrKeyNotFound) {
+			continue // expired meanwhile: Acquire again
+		}
+		if err != nil {
+			return nil, fmt.Errorf("lease: take over %s: %w", cfg.Key, err)
+		}
+		sent, since := cfg.now(), time.Now().UTC()
+		data, _ := json.Marshal(record{Holder: cfg.Holder, Since: since.Format(time.RFC3339Nano)})
+		ack, err := cfg.JS.Publish(ctx, "$KV."+cfg.KV.Bucket()+"."+cfg.Key, data,
+			jetstream.WithExpectLastSequencePerSubject(e.Revision()), jetstream.WithMsgTTL(cfg.TTL))
+		if err == nil {
+			t := &Term{cfg: cfg, Epoch: ack.Sequence, Since: since, rev: ack.Sequence, until: sent.Add(belief(cfg.TTL))}
+			return t, t.Renew(ctx)
+		}
+		if !conflict(err) || attempt >= 20 {
+			return nil, fmt.Errorf("lease: take over %s: %w", cfg.Key, err)
+		}
+		// A stale read, or a renewal in between: read again.
+	}
+}
+
+// Holder reads who holds a lease: its holder, epoch and start. ok is
+// false when it is free. The read may be stale (served by a follower):
+// it is for operators, never proof of leadership.
+func Holder(ctx context.Context, kv jetstream.KeyValue, key string) (holder string, epoch uint64, since time.Time, ok bool, err error) {
+	e, err := kv.Get(ctx, key)
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		return "", 0, time.Time{}, false, nil
+	}
+	if err != nil {
+		return "", 0, time.Time{}, false, err
+	}
+	var r record
+	if err := json.Unmarshal(e.Value(), &r); err != nil {
+		return "", 0, time.Time{}, false, fmt.Errorf("lease: %s holds %q", key, e.Value())
+	}
+	since, _ = time.Parse(time.RFC3339Nano, r.Since)
+	if r.Epoch == 0 {
+		r.Epoch = e.Revision() // the first write, before the epoch was known
+	}
+	return r.Holder, r.Epoch, since, true, nil
+}
+
 // Renew extends the term by a TTL from now. ErrLost means someone else
 // wrote the key (the lease expired and was taken, or was deleted): the
 // term is over. Any other error leaves the belief to run out on its own;
