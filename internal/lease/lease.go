@@ -24,6 +24,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -89,11 +90,13 @@ type record struct {
 	Since  string `json:"since"` // RFC 3339, for operators
 }
 
-// Term is a held lease.
+// Term is a held lease. Its methods may be called concurrently (a
+// renewing goroutine, and the holder's checks of Valid).
 type Term struct {
 	cfg   Config
 	Epoch uint64    // the fencing token: the revision that started the term
 	Since time.Time // when the term started
+	mu    sync.Mutex
 	rev   uint64    // the key's revision after this holder's last write
 	until time.Time // on cfg's clock: the belief ends
 }
@@ -190,10 +193,15 @@ func Holder(ctx context.Context, kv jetstream.KeyValue, key string) (holder stri
 // term is over. Any other error leaves the belief to run out on its own;
 // the caller may retry until Valid says no.
 func (t *Term) Renew(ctx context.Context) error {
+	t.mu.Lock()
+	rev := t.rev
+	t.mu.Unlock()
 	sent := t.cfg.now()
 	data, _ := json.Marshal(record{Holder: t.cfg.Holder, Epoch: t.Epoch, Since: t.Since.Format(time.RFC3339Nano)})
 	ack, err := t.cfg.JS.Publish(ctx, "$KV."+t.cfg.KV.Bucket()+"."+t.cfg.Key, data,
-		jetstream.WithExpectLastSequencePerSubject(t.rev), jetstream.WithMsgTTL(t.cfg.TTL))
+		jetstream.WithExpectLastSequencePerSubject(rev), jetstream.WithMsgTTL(t.cfg.TTL))
+	t.mu.Lock()
+	defer t.mu.Unlock()
 	if conflict(err) {
 		t.until = time.Time{}
 		return fmt.Errorf("%w: %s (epoch %d) was written by someone else", ErrLost, t.cfg.Key, t.Epoch)
@@ -201,19 +209,28 @@ func (t *Term) Renew(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("lease: renew %s: %w", t.cfg.Key, err)
 	}
-	t.rev, t.until = ack.Sequence, sent.Add(belief(t.cfg.TTL))
+	if t.rev == rev && !t.until.IsZero() { // not released or lost meanwhile
+		t.rev, t.until = ack.Sequence, sent.Add(belief(t.cfg.TTL))
+	}
 	return nil
 }
 
 // Valid reports whether the holder may still act as the leader: the
 // server cannot have expired the lease yet.
-func (t *Term) Valid() bool { return t.cfg.now().Before(t.until) }
+func (t *Term) Valid() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.cfg.now().Before(t.until)
+}
 
 // Release ends the term at once, so that a standby need not wait for the
 // TTL; it deletes the key only if this holder wrote it last.
 func (t *Term) Release(ctx context.Context) error {
+	t.mu.Lock()
 	t.until = time.Time{}
-	err := t.cfg.KV.Delete(ctx, t.cfg.Key, jetstream.LastRevision(t.rev))
+	rev := t.rev
+	t.mu.Unlock()
+	err := t.cfg.KV.Delete(ctx, t.cfg.Key, jetstream.LastRevision(rev))
 	if conflict(err) {
 		return nil // someone else holds it now
 	}
