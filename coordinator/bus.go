@@ -24,11 +24,14 @@ type bus struct {
 	nc  *nats.Conn
 	srv *server.Server // nil when using an external cluster
 	url string
+	// clustered is set when the embedded server is one node of a
+	// cluster: its connections are not all the cluster's.
+	clustered bool
 }
 
 // connect embeds a NATS server with JetStream, or dials cfg.NATSURL.
 func connect(ctx context.Context, cfg Config) (*bus, error) {
-	b := &bus{url: cfg.NATSURL}
+	b := &bus{url: cfg.NATSURL, clustered: len(cfg.Routes) > 0}
 	if b.url == "" {
 		srv, url, err := embed(cfg)
 		if err != nil {
@@ -53,20 +56,37 @@ var ErrListen = errors.New("coordinator: cannot listen")
 
 // embed starts a NATS server with JetStream storing under DataDir/nats. A
 // port in use is reported at once: the server itself would only fail to
-// become ready.
+// become ready. With cfg.Routes the server joins the cluster "spindle"
+// through them, listening for routes on cfg.ClusterListen.
 func embed(cfg Config) (*server.Server, string, error) {
 	host, port, err := listenAddr(cfg.Listen)
 	if err != nil {
 		return nil, "", err
 	}
-	srv, err := server.NewServer(&server.Options{
+	opts := &server.Options{
 		ServerName: "spindle-coordinator",
 		Host:       host,
 		Port:       port,
 		JetStream:  true,
 		StoreDir:   filepath.Join(cfg.DataDir, "nats"),
 		NoSigs:     true,
-	})
+		SyncAlways: cfg.SyncAlways,
+	}
+	if cfg.ServerName != "" {
+		opts.ServerName = cfg.ServerName
+	}
+	if len(cfg.Routes) > 0 {
+		chost, cport, err := listenAddr(cfg.ClusterListen)
+		if err != nil {
+			return nil, "", fmt.Errorf("%w (cluster)", err)
+		}
+		opts.Cluster = server.ClusterOpts{Name: "spindle", Host: chost, Port: cport}
+		opts.Routes = server.RoutesFromStr(strings.Join(cfg.Routes, ","))
+		if len(opts.Routes) != len(cfg.Routes) {
+			return nil, "", fmt.Errorf("coordinator: bad route in %q: want nats://host:port", cfg.Routes)
+		}
+	}
+	srv, err := server.NewServer(opts)
 	if err != nil {
 		return nil, "", fmt.Errorf("coordinator: nats server: %w", err)
 	}

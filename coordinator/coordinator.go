@@ -34,64 +34,44 @@ type Config struct {
 	// MasterTimeout is how long a job master may send no report before
 	// its attempt counts as failed (default 2m; negative disables).
 	MasterTimeout time.Duration
+
+	// HA makes this coordinator one of several: it stands by while
+	// another holds the leader lease and takes over when the lease runs
+	// out. Without HA a coordinator takes the lease over at once (it is
+	// the only one; a restart need not wait for its old lease). HA needs
+	// a NATS cluster shared by the coordinators: NATSURL, or an embedded
+	// server joined to the others with ClusterListen and Routes.
+	HA bool
+	// Name is this coordinator's name in the election (default
+	// host:pid, or the embedded server's name).
+	Name string
+	// LeaseTTL is the leader lease's time to live, whole seconds
+	// (default 2s): a standby takes over within about this long after
+	// the leader dies.
+	LeaseTTL time.Duration
+	// Replicas is how many copies JetStream keeps of the coordinator's
+	// state and lease (default 1; 3 on a three-node cluster, so that the
+	// state survives the loss of any one node).
+	Replicas int
+	// ClusterListen is the embedded server's route address; with Routes
+	// it joins a NATS cluster (ServerName names it in the cluster).
+	ClusterListen string
+	Routes        []string
+	ServerName    string
+	// SyncAlways makes the embedded server fsync every JetStream write
+	// before acknowledging it (NATS acknowledges before flushing by
+	// default).
+	SyncAlways bool
 }
 
 // Defaults applied by Run.
 const (
 	DefaultNodeTimeout   = 3 * time.Second
 	DefaultMasterTimeout = 2 * time.Minute // job masters report every 500 ms
+	DefaultLeaseTTL      = 2 * time.Second
 	defaultListen        = "127.0.0.1:4222"
 	tickEvery            = 250 * time.Millisecond
 )
-
-// Run serves until ctx is done. ready is called once with the cluster's
-// NATS URL (nats://127.0.0.1:PORT) when the coordinator accepts requests.
-// It returns nil after a clean shutdown, or the error that kept it from
-// starting.
-func Run(ctx context.Context, cfg Config, ready func(natsURL string)) error {
-	cfg, cleanup, err := withDefaults(cfg)
-	if err != nil {
-		return err
-	}
-	defer cleanup()
-	bus, err := connect(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer bus.close()
-	st, err := openStore(ctx, bus.nc)
-	if err != nil {
-		return err
-	}
-	state, err := newState(cfg)
-	if err != nil {
-		return err
-	}
-	sh := newShell(ctx, state, bus.nc, st, cfg)
-	sh.conns = bus.connectedWorkers
-	defer sh.close()
-	sh.restore(ctx)
-	unsubscribe, err := sh.subscribe()
-	if err != nil {
-		return err
-	}
-	defer unsubscribe()
-	sh.announce()
-	stopHTTP, err := startHTTP(cfg.HTTP, sh, cfg.Logger)
-	if err != nil {
-		return err
-	}
-	defer stopHTTP()
-	cfg.Logger.Info("coordinator ready", "nats", bus.url, "http", cfg.HTTP)
-	if ready != nil {
-		ready(bus.url)
-	}
-	waitReload := sh.watchReload(ctx, cfg)
-	sh.loop(ctx)
-	waitReload()
-	sh.wait()
-	return nil
-}
 
 // withDefaults fills in cfg and returns a cleanup for a temporary data
 // directory it may create.
@@ -112,6 +92,33 @@ func withDefaults(cfg Config) (Config, func(), error) {
 	if cfg.Listen == "" {
 		cfg.Listen = defaultListen
 	}
+	if cfg.LeaseTTL == 0 {
+		cfg.LeaseTTL = DefaultLeaseTTL
+	}
+	if cfg.LeaseTTL < time.Second || cfg.LeaseTTL%time.Second != 0 {
+		return cfg, cleanup, fmt.Errorf("coordinator: lease TTL %v: want whole seconds, at least 1s", cfg.LeaseTTL)
+	}
+	cfg.Replicas = max(cfg.Replicas, 1)
+	if cfg.HA && cfg.NATSURL == "" && len(cfg.Routes) == 0 {
+		return cfg, cleanup, errors.New("coordinator: HA needs a NATS cluster the coordinators share: a NATS URL, or routes to the other coordinators' embedded servers")
+	}
+	if len(cfg.Routes) > 0 {
+		switch {
+		case cfg.NATSURL != "":
+			return cfg, cleanup, errors.New("coordinator: routes are for an embedded server; with a NATS URL the cluster is configured outside")
+		case cfg.ClusterListen == "":
+			return cfg, cleanup, errors.New("coordinator: routes need a cluster listen address for the embedded server")
+		case cfg.ServerName == "":
+			return cfg, cleanup, errors.New("coordinator: a clustered embedded server needs a server name unique in the cluster")
+		}
+	}
+	if cfg.Name == "" {
+		host, _ := os.Hostname()
+		cfg.Name = fmt.Sprintf("%s:%d", host, os.Getpid())
+		if cfg.ServerName != "" {
+			cfg.Name = cfg.ServerName
+		}
+	}
 	if cfg.DataDir == "" && cfg.NATSURL == "" {
 		dir, err := os.MkdirTemp("", "spindle-coordinator-")
 		if err != nil {
@@ -125,7 +132,7 @@ func withDefaults(cfg Config) (Config, func(), error) {
 
 // startHTTP serves the REST API and UI on addr until the returned stop is
 // called. The listener is bound before it returns.
-func startHTTP(addr string, sh *shell, log *slog.Logger) (stop func(), err error) {
+func startHTTP(addr string, f *front, m *metrics, log *slog.Logger) (stop func(), err error) {
 	if addr == "" {
 		return func() {}, nil
 	}
@@ -133,7 +140,7 @@ func startHTTP(addr string, sh *shell, log *slog.Logger) (stop func(), err error
 	if err != nil {
 		return nil, fmt.Errorf("%w on %s (HTTP): %v", ErrListen, addr, listenCause(err))
 	}
-	srv := &http.Server{Handler: newHTTPHandler(sh), ReadHeaderTimeout: 5 * time.Second}
+	srv := &http.Server{Handler: newHTTPHandler(f, m), ReadHeaderTimeout: 5 * time.Second}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)

@@ -70,9 +70,14 @@ func (sh *shell) announce() {
 
 // handle decodes a JSON request of type Req, runs fn and, if the message
 // has a reply subject, sends fn's reply as JSON. A bad request gets
-// {"error": ...}, which every reply type decodes.
+// {"error": ...}, which every reply type decodes. A coordinator whose
+// term is over, or whose lease ran out while it was paused, stays silent:
+// the leader, subscribed to the same subjects, answers.
 func handle[Req any](sh *shell, fn func(Req) any) nats.MsgHandler {
 	return func(m *nats.Msg) {
+		if !sh.serving() {
+			return
+		}
 		var req Req
 		var reply any
 		if len(m.Data) > 0 {
@@ -83,11 +88,18 @@ func handle[Req any](sh *shell, fn func(Req) any) nats.MsgHandler {
 		if reply == nil {
 			reply = fn(req)
 		}
+		if !sh.serving() {
+			return
+		}
 		if err := rpc.Respond(m, reply); err != nil {
 			sh.log.Warn("reply", "subject", m.Subject, "err", err)
 		}
 	}
 }
+
+// serving says whether this term still serves: not shut down or deposed,
+// and the lease still believed held.
+func (sh *shell) serving() bool { return sh.ctx.Err() == nil && sh.leading() }
 
 func (sh *shell) register(req proto.RegisterRequest) any {
 	var regErr error
@@ -102,7 +114,7 @@ func (sh *shell) register(req proto.RegisterRequest) any {
 	if err != nil {
 		return proto.RegisterReply{Error: err.Error()}
 	}
-	return proto.RegisterReply{HeartbeatInterval: heartbeatInterval}
+	return proto.RegisterReply{HeartbeatInterval: heartbeatInterval, Epoch: sh.epoch}
 }
 
 func (sh *shell) heartbeat(hb proto.Heartbeat) any {

@@ -16,31 +16,59 @@ import (
 )
 
 // newHTTPHandler serves the REST API, the HTML overview and /metrics.
-func newHTTPHandler(sh *shell) http.Handler {
+// The API is served by the leader only: a standby answers 503 with its
+// view of who leads (clients go to the leader through NATS, and a load
+// balancer's health check finds it by the status); /metrics is served by
+// every coordinator, each saying whether it leads.
+func newHTTPHandler(f *front, m *metrics) http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /api/v1/apps", func(w http.ResponseWriter, r *http.Request) {
+	lead := func(fn func(w http.ResponseWriter, r *http.Request, sh *shell)) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			sh := f.shell()
+			if sh == nil {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusServiceUnavailable)
+				info := f.standby()
+				info.Error = "this coordinator is not the leader"
+				if info.Leader != "" {
+					info.Error += "; " + info.Leader + " leads"
+				}
+				writeJSON(w, info)
+				return
+			}
+			fn(w, r, sh)
+		}
+	}
+	mux.HandleFunc("GET /api/v1/apps", lead(func(w http.ResponseWriter, r *http.Request, sh *shell) {
 		writeReply(w, sh.apps(proto.AppsRequest{}).(proto.AppsReply))
-	})
-	mux.HandleFunc("GET /api/v1/apps/{id}", func(w http.ResponseWriter, r *http.Request) {
+	}))
+	mux.HandleFunc("GET /api/v1/apps/{id}", lead(func(w http.ResponseWriter, r *http.Request, sh *shell) {
 		rep := sh.status(proto.StatusRequest{AppID: r.PathValue("id")}).(proto.StatusReply)
 		if strings.HasPrefix(rep.Error, "unknown application") {
 			w.WriteHeader(http.StatusNotFound)
 		}
 		writeReply(w, rep)
-	})
-	mux.HandleFunc("GET /api/v1/nodes", func(w http.ResponseWriter, r *http.Request) {
+	}))
+	mux.HandleFunc("GET /api/v1/nodes", lead(func(w http.ResponseWriter, r *http.Request, sh *shell) {
 		writeReply(w, sh.nodes(proto.NodesRequest{}).(proto.NodesReply))
-	})
-	mux.HandleFunc("GET /api/v1/queues", func(w http.ResponseWriter, r *http.Request) {
+	}))
+	mux.HandleFunc("GET /api/v1/queues", lead(func(w http.ResponseWriter, r *http.Request, sh *shell) {
 		writeReply(w, sh.queues(proto.QueuesRequest{}).(proto.QueuesReply))
+	}))
+	mux.HandleFunc("GET /api/v1/coordinator", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, f.standby())
 	})
-	mux.Handle("GET /metrics", promhttp.HandlerFor(sh.metrics.reg, promhttp.HandlerOpts{}))
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) { sh.overview(w) })
+	mux.Handle("GET /metrics", promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{}))
+	mux.HandleFunc("GET /{$}", lead(func(w http.ResponseWriter, r *http.Request, sh *shell) { sh.overview(w) }))
 	return mux
 }
 
 func writeReply(w http.ResponseWriter, v any) {
 	w.Header().Set("Content-Type", "application/json")
+	writeJSON(w, v)
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	enc.Encode(v)
@@ -85,10 +113,12 @@ func (sh *shell) overview(w http.ResponseWriter) {
 }
 
 // metrics are the coordinator's Prometheus gauges, set by the loop on
-// every tick.
+// every tick, and by the election on every change of role. They outlive
+// terms of leadership.
 type metrics struct {
 	reg                             *prometheus.Registry
 	nodes, liveNodes, apps, pending prometheus.Gauge
+	leader, epoch                   prometheus.Gauge
 }
 
 func newMetrics() *metrics {
@@ -101,9 +131,20 @@ func newMetrics() *metrics {
 		liveNodes: g("nodes_running", "Workers in state RUNNING."),
 		apps:      g("apps_running", "Applications not in a final state."),
 		pending:   g("containers_pending", "Container requests waiting for resources."),
+		leader:    g("leader", "1 while this coordinator leads, 0 while it stands by."),
+		epoch:     g("epoch", "The fencing epoch of the term this coordinator leads or last saw."),
 	}
-	m.reg.MustRegister(m.nodes, m.liveNodes, m.apps, m.pending)
+	m.reg.MustRegister(m.nodes, m.liveNodes, m.apps, m.pending, m.leader, m.epoch)
 	return m
+}
+
+func (m *metrics) setLeader(leading bool, epoch uint64) {
+	if leading {
+		m.leader.Set(1)
+	} else {
+		m.leader.Set(0)
+	}
+	m.epoch.Set(float64(epoch))
 }
 
 func (m *metrics) set(s cluster.Summary) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"spindle/coordinator/cluster"
+	"spindle/internal/lease"
 	"spindle/internal/proto"
 	"spindle/internal/rpc"
 )
@@ -33,7 +35,7 @@ type step func(st *cluster.State, now time.Time) cluster.Effects
 // shell owns a cluster.State through its loop goroutine and applies the
 // Effects of every step.
 type shell struct {
-	ctx     context.Context // Run's: done means shut down
+	ctx     context.Context // the term's: done means shut down or deposed
 	st      *cluster.State  // owned by the loop goroutine
 	nc      *nats.Conn
 	store   *store
@@ -51,23 +53,35 @@ type shell struct {
 	// late container exit or report, and each announcement woke every
 	// waiting client (about 80 in 200 ms were seen).
 	announced map[string]bool
+	// seen are the workers seen connected to the embedded server in this
+	// term (loop goroutine only): only they can be seen to disconnect.
+	seen map[string]bool
+	// leading says whether the term's lease still holds; depose ends the
+	// term at once, for a write the store refused or a lease run out.
+	leading func() bool
+	depose  func(error)
+	epoch   uint64 // the term's, sent with requests and events
 }
 
 type op struct {
 	fn   step
 	done chan struct{}
+	err  error // set before done is closed: the effects were not applied
 }
 
-func newShell(ctx context.Context, st *cluster.State, nc *nats.Conn, s *store, cfg Config) *shell {
+func newShell(ctx context.Context, st *cluster.State, nc *nats.Conn, s *store, cfg Config, m *metrics) *shell {
 	return &shell{
 		ctx: ctx, st: st, nc: nc, store: s, log: cfg.Logger,
-		metrics: newMetrics(), ops: make(chan op, opsQueue), stopped: make(chan struct{}),
+		metrics: m, ops: make(chan op, opsQueue), stopped: make(chan struct{}),
+		seen: map[string]bool{}, leading: func() bool { return true }, depose: func(error) {},
 	}
 }
 
 // call runs fn in the loop and waits for it, its effects applied. It fails
 // with errBusy if the loop does not take it within callTimeout or has
-// stopped; fn has then not run and never will, or has completely run.
+// stopped; fn has then not run and never will, or has completely run. It
+// fails with the loop's error when the effects could not be persisted
+// (this coordinator was deposed): what fn decided is lost with it.
 func (sh *shell) call(fn step) error {
 	o := op{fn: fn, done: make(chan struct{})}
 	timer := time.NewTimer(callTimeout)
@@ -81,7 +95,7 @@ func (sh *shell) call(fn step) error {
 	}
 	select {
 	case <-o.done:
-		return nil
+		return o.err
 	case <-sh.stopped:
 		return errBusy
 	}
@@ -97,7 +111,18 @@ func (sh *shell) loop(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case o := <-sh.ops:
-			sh.apply(o.fn(sh.st, time.Now()))
+			if ctx.Err() != nil { // deposed: decide nothing more
+				o.err = errBusy
+				close(o.done)
+				return
+			}
+			if !sh.leading() { // nor answer from a state a new leader may have moved on from
+				o.err = errors.New("coordinator: the lease ran out; not the leader")
+				close(o.done)
+				sh.depose(o.err)
+				return
+			}
+			o.err = sh.apply(o.fn(sh.st, time.Now()))
 			close(o.done)
 		case <-ticker.C:
 			sh.disconnects(time.Now())
@@ -119,8 +144,11 @@ func (sh *shell) disconnects(now time.Time) {
 	if !ok {
 		return
 	}
+	for id := range ids {
+		sh.seen[id] = true
+	}
 	for _, n := range sh.st.Nodes() {
-		if n.State == proto.NodeRunning && !ids[n.ID] {
+		if n.State == proto.NodeRunning && sh.seen[n.ID] && !ids[n.ID] {
 			sh.log.Warn("worker disconnected", "worker", n.ID)
 			sh.apply(sh.st.Disconnected(now, n.ID))
 		}
@@ -134,22 +162,47 @@ func (sh *shell) close() { sh.once.Do(func() { close(sh.stopped) }) }
 // wait waits for the shell's background requests.
 func (sh *shell) wait() { sh.wg.Wait() }
 
-// restore loads final application records so that they are listed.
-func (sh *shell) restore(ctx context.Context) {
+// recover loads the stored nodes and applications and takes over the
+// live ones (cluster.State.Recover). A store that cannot be read fails
+// the term: starting from less than the stored state would lose work.
+func (sh *shell) recover(ctx context.Context) error {
+	nodes, err := sh.store.loadNodes(ctx)
+	if err != nil {
+		return fmt.Errorf("coordinator: loading nodes: %w", err)
+	}
 	apps, err := sh.store.loadApps(ctx)
 	if err != nil {
-		sh.log.Error("loading applications", "err", err)
+		return fmt.Errorf("coordinator: loading applications: %w", err)
 	}
+	eff, errs := sh.st.Recover(time.Now(), nodes, apps)
+	for _, err := range errs {
+		sh.log.Warn("not recovered", "err", err)
+	}
+	live := 0
 	for _, a := range apps {
-		if err := sh.st.Restore(a); err != nil {
-			sh.log.Warn("not restoring application", "app", a.ID, "state", a.State, "err", err)
+		if !proto.Final(a.State) {
+			live++
 		}
 	}
+	sh.log.Info("state recovered", "nodes", len(nodes), "apps", len(apps), "live_apps", live, "epoch", sh.epoch)
+	return sh.apply(eff)
 }
 
-// apply carries out eff. Persisting is synchronous; requests to workers
-// and stream deletions run in background goroutines.
-func (sh *shell) apply(eff cluster.Effects) {
+// apply carries out eff: persist first, then act (raft's Ready
+// contract): a record the store refused was decided by a deposed leader,
+// and nothing of it may reach workers or job masters. Persisting is
+// synchronous; requests to workers and stream deletions run in
+// background goroutines.
+func (sh *shell) apply(eff cluster.Effects) error {
+	if err := sh.persist(eff); err != nil {
+		sh.depose(err)
+		return err
+	}
+	if !sh.leading() {
+		err := errors.New("coordinator: the lease ran out; not acting on a decision")
+		sh.depose(err)
+		return err
+	}
 	for _, l := range eff.Launch {
 		sh.background(func() { sh.launch(l) })
 	}
@@ -157,9 +210,9 @@ func (sh *shell) apply(eff cluster.Effects) {
 		sh.background(func() { sh.stop(s) })
 	}
 	for _, e := range eff.Events {
+		e.Event.Epoch = sh.epoch
 		sh.publish(proto.AppEvents(e.AppID), e.Event)
 	}
-	sh.persist(eff)
 	for _, a := range eff.Persist {
 		if proto.Final(a.State) && !sh.announced[a.ID] {
 			if sh.announced == nil {
@@ -176,19 +229,46 @@ func (sh *shell) apply(eff cluster.Effects) {
 			}
 		})
 	}
+	return nil
 }
 
-func (sh *shell) persist(eff cluster.Effects) {
-	ctx, cancel := context.WithTimeout(sh.ctx, storeTimeout)
-	defer cancel()
+// persist writes eff's records. A write that fails for any reason but
+// fencing (a NATS leader election stalls writes for seconds) is retried
+// while the lease holds: acting on a record the store does not have would
+// let the next leader start the same work again.
+func (sh *shell) persist(eff cluster.Effects) error {
 	for _, a := range eff.Persist {
-		if err := sh.store.putApp(ctx, a); err != nil {
-			sh.log.Error("persisting application", "app", a.ID, "err", err)
+		if err := sh.retry("application "+a.ID, func(ctx context.Context) error { return sh.store.putApp(ctx, a) }); err != nil {
+			return err
 		}
 	}
 	for _, n := range eff.PersistNodes {
-		if err := sh.store.putNode(ctx, n); err != nil {
-			sh.log.Error("persisting node", "node", n.ID, "err", err)
+		if err := sh.retry("node "+n.ID, func(ctx context.Context) error { return sh.store.putNode(ctx, n) }); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (sh *shell) retry(what string, put func(context.Context) error) error {
+	for attempt := 1; ; attempt++ {
+		ctx, cancel := context.WithTimeout(sh.ctx, storeTimeout)
+		err := put(ctx)
+		cancel()
+		switch {
+		case err == nil:
+			return nil
+		case errors.Is(err, lease.ErrFenced):
+			return err
+		case sh.ctx.Err() != nil:
+			return fmt.Errorf("coordinator: persisting %s: %w", what, sh.ctx.Err())
+		case !sh.leading():
+			return fmt.Errorf("coordinator: the lease ran out while persisting %s: %w", what, err)
+		}
+		sh.log.Warn("persisting, retrying", "record", what, "attempt", attempt, "err", err)
+		select {
+		case <-sh.ctx.Done():
+		case <-time.After(min(time.Duration(attempt)*100*time.Millisecond, time.Second)):
 		}
 	}
 }
@@ -201,7 +281,7 @@ func (sh *shell) background(fn func()) {
 // State as the container's exit.
 func (sh *shell) launch(l cluster.Launch) {
 	var ack proto.LaunchReply
-	err := sh.request(proto.WorkerLaunch(l.WorkerID), proto.LaunchRequest{Spec: l.Spec}, &ack, launchTimeout)
+	err := sh.request(proto.WorkerLaunch(l.WorkerID), proto.LaunchRequest{Spec: l.Spec, Epoch: sh.epoch}, &ack, launchTimeout)
 	if err == nil {
 		if err := sh.call(func(st *cluster.State, now time.Time) cluster.Effects {
 			return st.Launched(now, l.Spec.ContainerID, ack.PID)
@@ -222,7 +302,9 @@ func (sh *shell) launch(l cluster.Launch) {
 }
 
 func (sh *shell) stop(s cluster.Stop) {
-	err := sh.request(proto.WorkerStop(s.WorkerID), s.Req, nil, stopTimeout)
+	req := s.Req
+	req.Epoch = sh.epoch
+	err := sh.request(proto.WorkerStop(s.WorkerID), req, nil, stopTimeout)
 	if err != nil {
 		sh.log.Warn("stop failed", "worker", s.WorkerID, "app", s.Req.AppID, "container", s.Req.ContainerID, "err", err)
 	}

@@ -9,20 +9,27 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"spindle/internal/lease"
 	"spindle/internal/proto"
 )
 
 // store is the coordinator's JetStream state: the binaries object store,
-// and the apps and nodes KV buckets.
+// and the apps and nodes KV buckets. Writes to the buckets go through
+// fences (see claim): the store refuses them once a newer leader claimed
+// the buckets.
 type store struct {
-	js       jetstream.JetStream
-	binaries jetstream.ObjectStore
-	apps     jetstream.KeyValue
-	nodes    jetstream.KeyValue
+	js        jetstream.JetStream
+	binaries  jetstream.ObjectStore
+	apps      jetstream.KeyValue
+	nodes     jetstream.KeyValue
+	appFence  *lease.Fence
+	nodeFence *lease.Fence
 }
 
-// openStore creates or reuses the coordinator's buckets.
-func openStore(ctx context.Context, nc *nats.Conn) (*store, error) {
+// openStore creates or reuses the coordinator's buckets, with replicas
+// copies of the state buckets (1 on one server, 3 on a three-node
+// cluster).
+func openStore(ctx context.Context, nc *nats.Conn, replicas int) (*store, error) {
 	js, err := jetstream.New(nc)
 	if err != nil {
 		return nil, fmt.Errorf("coordinator: jetstream: %w", err)
@@ -33,13 +40,27 @@ func openStore(ctx context.Context, nc *nats.Conn) (*store, error) {
 	}); err != nil {
 		return nil, fmt.Errorf("coordinator: object store %s: %w", proto.BinaryBucket, err)
 	}
-	if s.apps, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: proto.AppsBucket}); err != nil {
+	if s.apps, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: proto.AppsBucket,
+		Replicas: max(replicas, 1), Storage: jetstream.FileStorage}); err != nil {
 		return nil, fmt.Errorf("coordinator: kv %s: %w", proto.AppsBucket, err)
 	}
-	if s.nodes, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: proto.NodesBucket}); err != nil {
+	if s.nodes, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: proto.NodesBucket,
+		Replicas: max(replicas, 1), Storage: jetstream.FileStorage}); err != nil {
 		return nil, fmt.Errorf("coordinator: kv %s: %w", proto.NodesBucket, err)
 	}
 	return s, nil
+}
+
+// claim fences both state buckets for a leader's epoch: from then on the
+// store refuses the writes of every earlier leader. It fails with
+// lease.ErrFenced when a newer leader claimed them already.
+func (s *store) claim(ctx context.Context, epoch uint64, holder string) error {
+	var err error
+	if s.appFence, err = lease.Claim(ctx, s.js, s.apps, epoch, holder); err != nil {
+		return err
+	}
+	s.nodeFence, err = lease.Claim(ctx, s.js, s.nodes, epoch, holder)
+	return err
 }
 
 // checkBinary returns a user-facing error unless the binary is stored.
@@ -58,44 +79,60 @@ func (s *store) checkBinary(ctx context.Context, hash string) error {
 }
 
 func (s *store) putApp(ctx context.Context, a proto.App) error {
-	return putJSON(ctx, s.apps, a.ID, a)
+	return putJSON(ctx, s.appFence, a.ID, a)
 }
 
 func (s *store) putNode(ctx context.Context, n proto.Node) error {
-	return putJSON(ctx, s.nodes, n.ID, n)
+	return putJSON(ctx, s.nodeFence, n.ID, n)
 }
 
-func putJSON(ctx context.Context, kv jetstream.KeyValue, key string, v any) error {
+func putJSON(ctx context.Context, f *lease.Fence, key string, v any) error {
 	data, err := json.Marshal(v)
 	if err != nil {
 		return err
 	}
-	if _, err := kv.Put(ctx, key, data); err != nil {
-		return fmt.Errorf("kv put %s: %w", key, err)
-	}
-	return nil
+	_, err = f.Put(ctx, key, data)
+	return err
 }
 
 // loadApps returns every stored application record.
 func (s *store) loadApps(ctx context.Context) ([]proto.App, error) {
-	keys, err := s.apps.ListKeys(ctx)
+	return loadAll[proto.App](ctx, s.apps)
+}
+
+// loadNodes returns every stored node record.
+func (s *store) loadNodes(ctx context.Context) ([]proto.Node, error) {
+	return loadAll[proto.Node](ctx, s.nodes)
+}
+
+// loadAll decodes every record of a bucket but its fence. It reads
+// through a watcher (an ordered consumer on the stream), not Gets, which
+// a follower may serve stale.
+func loadAll[T any](ctx context.Context, kv jetstream.KeyValue) ([]T, error) {
+	w, err := kv.WatchAll(ctx, jetstream.IgnoreDeletes())
 	if err != nil {
-		return nil, fmt.Errorf("kv list %s: %w", proto.AppsBucket, err)
+		return nil, fmt.Errorf("kv watch %s: %w", kv.Bucket(), err)
 	}
-	defer keys.Stop()
-	var apps []proto.App
-	for key := range keys.Keys() {
-		e, err := s.apps.Get(ctx, key)
-		if err != nil {
-			return apps, fmt.Errorf("kv get %s: %w", key, err)
+	defer w.Stop()
+	var out []T
+	for {
+		select {
+		case <-ctx.Done():
+			return out, fmt.Errorf("kv load %s: %w", kv.Bucket(), ctx.Err())
+		case e := <-w.Updates():
+			if e == nil {
+				return out, nil // the initial values are all in
+			}
+			if e.Key() == lease.FenceKey {
+				continue
+			}
+			var v T
+			if err := json.Unmarshal(e.Value(), &v); err != nil {
+				return out, fmt.Errorf("kv %s/%s: bad record: %w", kv.Bucket(), e.Key(), err)
+			}
+			out = append(out, v)
 		}
-		var a proto.App
-		if err := json.Unmarshal(e.Value(), &a); err != nil {
-			return apps, fmt.Errorf("kv %s: bad record: %w", key, err)
-		}
-		apps = append(apps, a)
 	}
-	return apps, nil
 }
 
 // deleteStream deletes a JetStream stream; a missing one is fine.

@@ -237,6 +237,9 @@ type AllocateReply struct {
 type ContainerEvent struct {
 	Container Container `json:"container"`
 	Deadline  time.Time `json:"deadline,omitzero"`
+	// Epoch is the sending coordinator's leadership epoch: a job master
+	// ignores events from an epoch older than the newest it has seen.
+	Epoch uint64 `json:"epoch,omitempty"`
 }
 
 // AppReport is a job master's report: progress, attempts, and when Final

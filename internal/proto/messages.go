@@ -40,6 +40,7 @@ type RegisterRequest struct {
 type RegisterReply struct {
 	Error             string        `json:"error,omitempty"`
 	HeartbeatInterval time.Duration `json:"heartbeat_interval"`
+	Epoch             uint64        `json:"epoch,omitempty"` // the accepting coordinator's, as in LaunchRequest
 }
 
 // Heartbeat is a worker's liveness signal, with the containers it runs.
@@ -70,6 +71,10 @@ type ContainerSpec struct {
 // LaunchRequest asks a worker to start a container.
 type LaunchRequest struct {
 	Spec ContainerSpec `json:"spec"`
+	// Epoch is the sending coordinator's leadership epoch: a worker
+	// refuses requests from an epoch older than the newest it has seen
+	// (a deposed leader that has not noticed yet).
+	Epoch uint64 `json:"epoch,omitempty"`
 }
 
 // LaunchReply answers a LaunchRequest once the container's process runs.
@@ -83,6 +88,7 @@ type LaunchReply struct {
 type StopRequest struct {
 	AppID       string `json:"app_id"`
 	ContainerID string `json:"container_id,omitempty"`
+	Epoch       uint64 `json:"epoch,omitempty"` // as in LaunchRequest
 }
 
 // ContainerExit reports that a container's process ended.
@@ -114,3 +120,21 @@ type LogsReply struct {
 	Error string         `json:"error,omitempty"`
 	Logs  []ContainerLog `json:"logs"`
 }
+
+// CoordinatorInfo is one coordinator process's view of the election.
+type CoordinatorInfo struct {
+	Name   string    `json:"name"`
+	Role   string    `json:"role"` // CoordLeader or CoordStandby
+	Epoch  uint64    `json:"epoch,omitempty"`
+	Since  time.Time `json:"since,omitzero"`   // leading or standing by since
+	Leader string    `json:"leader,omitempty"` // who leads, as a standby last read it
+	NATS   string    `json:"nats,omitempty"`   // its embedded server's client URL
+	HTTP   string    `json:"http,omitempty"`
+	Error  string    `json:"error,omitempty"`
+}
+
+// Coordinator roles in CoordinatorInfo.
+const (
+	CoordLeader  = "leader"
+	CoordStandby = "standby"
+)

@@ -23,6 +23,18 @@ const (
 // workers, and ignores the heartbeats of workers it does not know.
 const SubjCoordStarted = "spindle.coord.started"
 
+// SubjCoordinators is where every coordinator, leader or standby,
+// answers a CoordinatorsRequest with its CoordinatorInfo (request with
+// many replies: gather them for a moment).
+const SubjCoordinators = "spindle.coordinators"
+
+// LeaseBucket is the KV bucket of the coordinators' leader election, and
+// LeaseKey its key.
+const (
+	LeaseBucket = "spindle-leases"
+	LeaseKey    = "coordinator"
+)
+
 // Object store bucket holding job binaries, named by the hex SHA-256 of
 // their content.
 const BinaryBucket = "spindle-binaries"
