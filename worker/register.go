@@ -107,6 +107,9 @@ func (w *worker) register(ctx context.Context) (time.Duration, error) {
 	if rep.Error != "" {
 		return 0, errors.New(rep.Error)
 	}
+	if err := w.current(rep.Epoch); err != nil {
+		w.log.Warn("registered with a deposed coordinator", "err", err)
+	}
 	if rep.HeartbeatInterval <= 0 {
 		rep.HeartbeatInterval = defaultInterval
 	}

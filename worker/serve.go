@@ -52,6 +52,9 @@ func (w *worker) onLaunch(m *nats.Msg) {
 	var pid int
 	err := json.Unmarshal(m.Data, &req)
 	if err == nil {
+		err = w.current(req.Epoch)
+	}
+	if err == nil {
 		pid, err = w.launch(req.Spec)
 	}
 	reply := proto.LaunchReply{PID: pid}
@@ -89,6 +92,11 @@ func (w *worker) onStop(m *nats.Msg) {
 	}
 	if req.AppID == "" && req.ContainerID == "" {
 		respond(m, proto.Ack{Error: "worker: stop needs an app or a container ID"})
+		return
+	}
+	if err := w.current(req.Epoch); err != nil {
+		w.log.Warn("stop refused", "app", req.AppID, "container", req.ContainerID, "err", err)
+		respond(m, proto.Ack{Error: err.Error()})
 		return
 	}
 	n := w.procs.stop(req.AppID, req.ContainerID)

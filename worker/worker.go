@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -38,6 +39,28 @@ type worker struct {
 	host  string
 	js    jetstream.JetStream
 	kick  chan struct{} // capacity 1: a registration is due at once (see kickRegister)
+	// epoch is the newest coordinator leadership epoch seen: requests
+	// from an older one come from a deposed leader (see current).
+	epoch atomic.Uint64
+}
+
+// current records epoch as seen and fails if a newer one was seen
+// before: the request comes from a coordinator that was deposed and does
+// not know it yet (it was paused, or cut off). Epoch 0 is a sender that
+// does not take part in fencing.
+func (w *worker) current(epoch uint64) error {
+	for {
+		seen := w.epoch.Load()
+		if epoch < seen {
+			if epoch == 0 {
+				return nil
+			}
+			return fmt.Errorf("worker: stale coordinator epoch %d: epoch %d leads", epoch, seen)
+		}
+		if epoch == seen || w.epoch.CompareAndSwap(seen, epoch) {
+			return nil
+		}
+	}
 }
 
 // Run connects to NATS at cfg.NATSURL and registers with the coordinator,

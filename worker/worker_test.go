@@ -210,6 +210,27 @@ func TestWorkerRunsContainers(t *testing.T) {
 		t.Errorf("launch for an ended application: ack = %+v", ack)
 	}
 
+	// Requests from a deposed coordinator (an older epoch than one seen)
+	// are refused; epoch 0 takes no part in fencing.
+	c6 := spec("c6", proto.RoleExecutor, coord.putScript(t, sleepScript))
+	c6.AppID = "app4"
+	coord.launch(t, "w1", c6)
+	ack = proto.Ack{}
+	coord.request(t, proto.WorkerStop("w1"), proto.StopRequest{AppID: "app4", ContainerID: "c6", Epoch: 7}, &ack)
+	if ex := coord.exit(t, "c6"); ex.Error != "killed by signal SIGTERM" || ack.Error != "" {
+		t.Errorf("stop at epoch 7: ack = %+v, exit = %+v", ack, ex)
+	}
+	zombie := spec("c7", proto.RoleExecutor, coord.putScript(t, sleepScript))
+	zombie.AppID = "app3"
+	coord.request(t, proto.WorkerLaunch("w1"), proto.LaunchRequest{Spec: zombie, Epoch: 6}, &ack)
+	if ack.Error != "worker: stale coordinator epoch 6: epoch 7 leads" {
+		t.Errorf("launch at epoch 6 after 7: ack = %+v", ack)
+	}
+	coord.request(t, proto.WorkerStop("w1"), proto.StopRequest{AppID: "app2", Epoch: 6}, &ack)
+	if !strings.Contains(ack.Error, "stale coordinator epoch 6") {
+		t.Errorf("stop at epoch 6 after 7: ack = %+v", ack)
+	}
+
 	// Shutting down stops what still runs and reports it.
 	c4 := spec("c4", proto.RoleExecutor, coord.putScript(t, sleepScript))
 	c4.AppID = "app2"

@@ -78,7 +78,7 @@ func Run(ctx context.Context, cfg Config) error {
 	// may cancel ctx before the reply arrives: the report must not depend
 	// on ctx.
 	rctx := context.WithoutCancel(ctx)
-	if rerr := request(rctx, cfg.NC, proto.SubjReport, final, &proto.Ack{}); rerr != nil {
+	if rerr := reportFinal(rctx, cfg.NC, final, cfg.Logger); rerr != nil {
 		cfg.Logger.Error("final report not delivered", "err", rerr)
 	} else if m != nil {
 		m.rec.forget(rctx)
@@ -112,6 +112,7 @@ type master struct {
 	taskTimeout time.Duration
 	alloc       allocation
 	sync        resync
+	coord       epochs // of the coordinator's container events
 	bg          background
 }
 
@@ -310,6 +311,15 @@ func (m *master) onEvent(msg *nats.Msg) {
 	var ev proto.ContainerEvent
 	if err := json.Unmarshal(msg.Data, &ev); err != nil {
 		return
+	}
+	stale, changed := m.coord.see(ev.Epoch)
+	if stale {
+		m.cfg.Logger.Warn("container event from a deposed coordinator ignored", "epoch", ev.Epoch, "leader_epoch", m.coord.seen)
+		return
+	}
+	if changed { // events may have been lost in the handover
+		m.cfg.Logger.Info("new coordinator leader; re-syncing", "epoch", ev.Epoch)
+		m.sync.at = time.Time{}
 	}
 	c := ev.Container
 	if c.State == proto.ContainerPreempting {

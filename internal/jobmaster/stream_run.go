@@ -39,6 +39,7 @@ type StreamOptions struct {
 // touches it.
 type streamMaster struct {
 	cfg      Config
+	coord    epochs // of the coordinator's container events
 	opts     StreamOptions
 	plan     *dataflow.Plan
 	state    *StreamState
@@ -100,7 +101,7 @@ func RunStream(ctx context.Context, cfg Config, opts StreamOptions) error {
 	if m != nil {
 		m.cleanup(err == nil)
 	}
-	if rerr := request(context.WithoutCancel(ctx), cfg.NC, proto.SubjReport, final, &proto.Ack{}); rerr != nil {
+	if rerr := reportFinal(context.WithoutCancel(ctx), cfg.NC, final, cfg.Logger); rerr != nil {
 		cfg.Logger.Error("final report not delivered", "err", rerr)
 	}
 	return err
@@ -338,7 +339,12 @@ func (m *streamMaster) loop(ctx context.Context) error {
 			eff = m.onSavepoint(msg)
 		case msg := <-m.cevents:
 			var ev proto.ContainerEvent
-			if json.Unmarshal(msg.Data, &ev) == nil && containerEnded(ev.Container.State) {
+			if json.Unmarshal(msg.Data, &ev) != nil {
+				break
+			}
+			if stale, _ := m.coord.see(ev.Epoch); stale {
+				m.cfg.Logger.Warn("container event from a deposed coordinator ignored", "epoch", ev.Epoch, "leader_epoch", m.coord.seen)
+			} else if containerEnded(ev.Container.State) {
 				eff = m.state.ContainerLost(ev.Container.ID, containerGone(ev.Container))
 			}
 		case now := <-tick.C:
