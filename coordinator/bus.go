@@ -39,7 +39,7 @@ func connect(ctx context.Context, cfg Config) (*bus, error) {
 		}
 		b.srv, b.url = srv, url
 	}
-	nc, err := nats.Connect(b.url, nats.Name("spindle-coordinator"), nats.MaxReconnects(-1), rpc.LogAsyncErrors(cfg.Logger),
+	nc, err := nats.Connect(b.url, nats.Name("spindle-coordinator"), nats.MaxReconnects(-1), rpc.LogAsyncErrors(cfg.Logger), rpc.Failover(),
 		nats.Timeout(5*time.Second))
 	if err != nil {
 		b.close()
@@ -176,7 +176,17 @@ func (l natsLogger) Fatalf(format string, v ...any) {
 	l.log.Error("nats: " + fmt.Sprintf(format, v...))
 }
 func (l natsLogger) Errorf(format string, v ...any) {
-	l.log.Error("nats: " + fmt.Sprintf(format, v...))
+	msg := fmt.Sprintf(format, v...)
+	if strings.Contains(msg, "trying to connect to route") {
+		// Retried every second while a peer is down: say it once.
+		if strings.Contains(msg, "(attempt 1)") {
+			l.log.Warn("nats: " + msg + "; retrying")
+		} else {
+			l.log.Debug("nats: " + msg)
+		}
+		return
+	}
+	l.log.Error("nats: " + msg)
 }
 func (l natsLogger) Debugf(format string, v ...any) {}
 func (l natsLogger) Tracef(format string, v ...any) {}

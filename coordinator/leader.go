@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -91,11 +93,12 @@ func Run(ctx context.Context, cfg Config, ready func(natsURL string)) error {
 			return err
 		}
 		err = el.lead(ctx, term, signalReady)
+		// Hand over at once instead of after a TTL (a no-op if the lease
+		// is someone else's by now).
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+		term.Release(rctx)
+		cancel()
 		if ctx.Err() != nil {
-			// A clean shutdown hands over at once instead of after a TTL.
-			rctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-			term.Release(rctx)
-			cancel()
 			return nil
 		}
 		if !cfg.HA {
@@ -139,7 +142,7 @@ func (el *election) set(role string, epoch uint64, leader string) {
 func (el *election) info() proto.CoordinatorInfo {
 	el.mu.Lock()
 	defer el.mu.Unlock()
-	return proto.CoordinatorInfo{Name: el.cfg.Name, Role: el.role, Epoch: el.epoch, Since: el.since,
+	return proto.CoordinatorInfo{Name: el.cfg.Name, PID: os.Getpid(), Role: el.role, Epoch: el.epoch, Since: el.since,
 		Leader: el.leader, NATS: el.bus.url, HTTP: el.cfg.HTTP}
 }
 
@@ -184,17 +187,14 @@ func (el *election) campaign(ctx context.Context) (*lease.Term, error) {
 func (el *election) lead(ctx context.Context, term *lease.Term, ready func()) error {
 	cfg := el.cfg
 	log := cfg.Logger.With("epoch", term.Epoch)
+	var wg sync.WaitGroup
+	defer wg.Wait() // after end, deferred below
 	tctx, end := context.WithCancelCause(ctx)
 	defer end(nil)
-	var wg sync.WaitGroup
-	defer wg.Wait()
 	wg.Go(func() { keepRenewed(tctx, term, cfg.LeaseTTL, end) })
 	log.Info("leading", "name", cfg.Name)
-	st, err := openStore(tctx, el.bus.nc, cfg.Replicas)
+	st, err := el.claim(tctx, term, log)
 	if err != nil {
-		return err
-	}
-	if err := st.claim(tctx, term.Epoch, cfg.Name); err != nil {
 		return err
 	}
 	state, err := newState(cfg)
@@ -236,6 +236,40 @@ func (el *election) lead(ctx context.Context, term *lease.Term, ready func()) er
 		return err
 	}
 	return ctx.Err()
+}
+
+// claim opens the store and fences it for the term. Failures other than
+// fencing are retried while the term lasts: a NATS node lost with the old
+// leader stalls JetStream writes for seconds while its streams elect new
+// leaders.
+func (el *election) claim(ctx context.Context, term *lease.Term, log *slog.Logger) (*store, error) {
+	var st *store
+	var fenced error
+	err := retry.Do(ctx, -1, retry.Backoff{Initial: 100 * time.Millisecond, Max: time.Second}, func(ctx context.Context) error {
+		// Short attempts: a stream electing a leader answers nothing
+		// until it has one, and JetStream's default wait is 5 s.
+		ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		defer cancel()
+		s, err := openStore(ctx, el.bus.nc, el.cfg.Replicas)
+		if err == nil {
+			err = s.claim(ctx, term.Epoch, el.cfg.Name)
+		}
+		if errors.Is(err, lease.ErrFenced) {
+			fenced = err
+			return nil
+		}
+		st = s
+		return err
+	}, func(a retry.Attempt) {
+		log.Warn("claiming the state; retrying", "attempt", a.N, "err", a.Err)
+	})
+	if fenced != nil {
+		return nil, fenced
+	}
+	if err != nil {
+		return nil, fmt.Errorf("coordinator: claiming the state: %w", err)
+	}
+	return st, nil
 }
 
 // keepRenewed renews the term every TTL/4 and ends it (end) when it is

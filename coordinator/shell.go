@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
+	"strconv"
 	"sync"
 	"time"
 
@@ -14,6 +16,7 @@ import (
 	"spindle/coordinator/cluster"
 	"spindle/internal/lease"
 	"spindle/internal/proto"
+	"spindle/internal/retry"
 	"spindle/internal/rpc"
 )
 
@@ -61,6 +64,8 @@ type shell struct {
 	leading func() bool
 	depose  func(error)
 	epoch   uint64 // the term's, sent with requests and events
+	// replicas is passed to containers (proto.EnvReplicas).
+	replicas int
 }
 
 type op struct {
@@ -71,7 +76,7 @@ type op struct {
 
 func newShell(ctx context.Context, st *cluster.State, nc *nats.Conn, s *store, cfg Config, m *metrics) *shell {
 	return &shell{
-		ctx: ctx, st: st, nc: nc, store: s, log: cfg.Logger,
+		ctx: ctx, st: st, nc: nc, store: s, log: cfg.Logger, replicas: cfg.Replicas,
 		metrics: m, ops: make(chan op, opsQueue), stopped: make(chan struct{}),
 		seen: map[string]bool{}, leading: func() bool { return true }, depose: func(error) {},
 	}
@@ -122,13 +127,32 @@ func (sh *shell) loop(ctx context.Context) {
 				sh.depose(o.err)
 				return
 			}
-			o.err = sh.apply(o.fn(sh.st, time.Now()))
+			start := time.Now()
+			o.err = sh.apply(o.fn(sh.st, start))
 			close(o.done)
+			sh.excuse(start)
 		case <-ticker.C:
-			sh.disconnects(time.Now())
-			sh.apply(sh.st.Tick(time.Now()))
+			start := time.Now()
+			sh.disconnects(start)
+			sh.apply(sh.st.Tick(start))
+			sh.excuse(start)
 			sh.metrics.set(sh.st.Summary())
 		}
+	}
+}
+
+// stallExcused is how long a step may hold the loop before the workers
+// and job masters it could not hear meanwhile are excused.
+const stallExcused = time.Second
+
+// excuse excuses the silence of workers and job masters after a step
+// that started at start held the loop for long (a store write retried
+// through a NATS leader election): heartbeats waited, or were turned
+// away, meanwhile.
+func (sh *shell) excuse(start time.Time) {
+	if d := time.Since(start); d > stallExcused {
+		sh.log.Warn("the loop was held up; excusing silent workers and job masters", "for", d.Round(time.Millisecond))
+		sh.st.Excuse(time.Now())
 	}
 }
 
@@ -166,13 +190,24 @@ func (sh *shell) wait() { sh.wg.Wait() }
 // live ones (cluster.State.Recover). A store that cannot be read fails
 // the term: starting from less than the stored state would lose work.
 func (sh *shell) recover(ctx context.Context) error {
-	nodes, err := sh.store.loadNodes(ctx)
+	var nodes []proto.Node
+	var apps []proto.App
+	// Reads that fail (a stream electing a leader) are retried while the
+	// term lasts.
+	err := retry.Do(ctx, -1, retry.Backoff{Initial: 100 * time.Millisecond, Max: time.Second}, func(ctx context.Context) error {
+		var err error
+		if nodes, err = sh.store.loadNodes(ctx); err != nil {
+			return fmt.Errorf("coordinator: loading nodes: %w", err)
+		}
+		if apps, err = sh.store.loadApps(ctx); err != nil {
+			return fmt.Errorf("coordinator: loading applications: %w", err)
+		}
+		return nil
+	}, func(a retry.Attempt) {
+		sh.log.Warn("loading the state; retrying", "attempt", a.N, "err", a.Err)
+	})
 	if err != nil {
-		return fmt.Errorf("coordinator: loading nodes: %w", err)
-	}
-	apps, err := sh.store.loadApps(ctx)
-	if err != nil {
-		return fmt.Errorf("coordinator: loading applications: %w", err)
+		return err
 	}
 	eff, errs := sh.st.Recover(time.Now(), nodes, apps)
 	for _, err := range errs {
@@ -280,6 +315,13 @@ func (sh *shell) background(fn func()) {
 // launch asks a worker to start a container; a failure is fed back to the
 // State as the container's exit.
 func (sh *shell) launch(l cluster.Launch) {
+	if sh.replicas > 1 {
+		l.Spec.Env = maps.Clone(l.Spec.Env)
+		if l.Spec.Env == nil {
+			l.Spec.Env = map[string]string{}
+		}
+		l.Spec.Env[proto.EnvReplicas] = strconv.Itoa(sh.replicas)
+	}
 	var ack proto.LaunchReply
 	err := sh.request(proto.WorkerLaunch(l.WorkerID), proto.LaunchRequest{Spec: l.Spec, Epoch: sh.epoch}, &ack, launchTimeout)
 	if err == nil {

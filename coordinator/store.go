@@ -37,6 +37,7 @@ func openStore(ctx context.Context, nc *nats.Conn, replicas int) (*store, error)
 	s := &store{js: js}
 	if s.binaries, err = js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{
 		Bucket: proto.BinaryBucket, Description: "Spindle job binaries by SHA-256",
+		Replicas: max(replicas, 1), Storage: jetstream.FileStorage,
 	}); err != nil {
 		return nil, fmt.Errorf("coordinator: object store %s: %w", proto.BinaryBucket, err)
 	}

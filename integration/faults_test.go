@@ -62,8 +62,9 @@ func (c *cluster) finish(t *testing.T, app, out string) proto.App {
 	t.Helper()
 	var st proto.App
 	c.waitFor(t, 2*time.Minute, app+" to end", func() bool {
-		st = c.status(t, app)
-		return proto.Final(st.State)
+		var err string
+		st, err = c.tryStatus(t, app) // the coordinator may be failing over
+		return err == "" && proto.Final(st.State)
 	})
 	if st.State != proto.StateFinished {
 		t.Fatalf("%s ended %s: %s", app, st.State, st.Diagnostics)

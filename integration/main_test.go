@@ -219,7 +219,7 @@ func (c *cluster) startProc(t *testing.T, name string, args ...string) *proc {
 		}
 		if t.Failed() {
 			data, _ := os.ReadFile(logPath)
-			t.Logf("--- %s log ---\n%s", name, tail(string(data), 4000))
+			t.Logf("--- %s log ---\n%s", name, tail(string(data), 12000))
 		}
 	})
 	return p
@@ -255,15 +255,26 @@ func (c *cluster) nodes(t *testing.T, state string) []string {
 // status returns an application's record.
 func (c *cluster) status(t *testing.T, app string) proto.App {
 	t.Helper()
+	a, err := c.tryStatus(t, app)
+	if err != "" {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// tryStatus is status, returning why it failed instead of failing the
+// test: a coordinator failing over does not answer for seconds.
+func (c *cluster) tryStatus(t *testing.T, app string) (proto.App, string) {
+	t.Helper()
+	var a proto.App
 	r := spindle(t, 10*time.Second, "status", app, "--json", "--coordinator", c.url)
 	if r.code != 0 {
-		t.Fatalf("status %s: exit %d: %s", app, r.code, r.stderr)
+		return a, fmt.Sprintf("status %s: exit %d: %s", app, r.code, r.stderr)
 	}
-	var a proto.App
 	if err := json.Unmarshal([]byte(r.stdout), &a); err != nil {
 		t.Fatalf("status --json: %v\n%s", err, r.stdout)
 	}
-	return a
+	return a, ""
 }
 
 // waitFor polls cond until it holds or the deadline passes.

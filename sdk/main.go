@@ -139,7 +139,7 @@ func (j *job) serve(role string) int {
 	}
 	var nc *nats.Conn
 	err = retry.Do(ctx, timeout, retry.Default, func(context.Context) (err error) {
-		nc, err = nats.Connect(os.Getenv(proto.EnvNATSURL), nats.Name(role+" "+cid), nats.MaxReconnects(-1), rpc.LogAsyncErrors(log))
+		nc, err = nats.Connect(os.Getenv(proto.EnvNATSURL), nats.Name(role+" "+cid), nats.MaxReconnects(-1), rpc.LogAsyncErrors(log), rpc.Failover())
 		return err
 	}, func(a retry.Attempt) {
 		log.Warn("cannot reach the cluster, retrying", "attempt", a.N, "next", a.Wait, "err", a.Err)

@@ -52,7 +52,8 @@ func msgID(attempt string, shuffle, partition, seq, chunk int) string {
 // exist yet, or updates its configuration. The job master calls it before
 // any task runs.
 //
-// The stream has one replica on file storage. Its server acknowledges a
+// The stream is on file storage, with proto.Replicas copies (one unless
+// the cluster keeps three of everything). Its server acknowledges a
 // message once written to the OS, before fsync (unless the server runs
 // with sync: always): see docs/fault-tolerance.md for what a crash loses
 // and how readers detect it.
@@ -61,7 +62,7 @@ func EnsureStream(ctx context.Context, js jetstream.JetStream, appID string) err
 		Name:       proto.ShuffleStream(appID),
 		Subjects:   []string{proto.ShuffleSubjects(appID)},
 		Storage:    jetstream.FileStorage,
-		Replicas:   1,
+		Replicas:   proto.Replicas(),
 		Retention:  jetstream.LimitsPolicy,
 		Duplicates: DuplicateWindow,
 	})

@@ -23,7 +23,7 @@ func dial(ctx context.Context, cfg Config, kick chan struct{}) (*nats.Conn, erro
 	var nc *nats.Conn
 	err := retry.Do(ctx, cfg.ConnectTimeout, retry.Default, func(context.Context) error {
 		var err error
-		nc, err = nats.Connect(cfg.NATSURL, nats.Name(workerPrefix+cfg.WorkerID), rpc.LogAsyncErrors(cfg.Logger),
+		nc, err = nats.Connect(cfg.NATSURL, nats.Name(workerPrefix+cfg.WorkerID), rpc.LogAsyncErrors(cfg.Logger), rpc.Failover(),
 			nats.Timeout(connectTimeout), nats.MaxReconnects(-1), nats.ReconnectWait(reconnectWait),
 			nats.ReconnectHandler(func(*nats.Conn) {
 				cfg.Logger.Info("reconnected to NATS, registering again")

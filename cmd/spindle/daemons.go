@@ -7,7 +7,9 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
+	"time"
 
 	"github.com/urfave/cli/v3"
 
@@ -43,6 +45,14 @@ func coordinatorCommand() *cli.Command {
 			queuesFlag(), placementFlag("the cluster's placement policy: "),
 			&cli.DurationFlag{Name: "preempt-grace", Usage: "warning a job master gets before a container is preempted", DefaultText: "5s"},
 			&cli.DurationFlag{Name: "master-timeout", Usage: "replace a job master that sends no report this long (negative: never)", DefaultText: "2m"},
+			&cli.BoolFlag{Name: "ha", Usage: "be one of several coordinators: lead while holding the leader lease, stand by otherwise"},
+			&cli.StringFlag{Name: "name", Usage: "this coordinator's name in the leader election", DefaultText: "--server-name, or host:pid"},
+			&cli.DurationFlag{Name: "lease-ttl", Usage: "the leader lease's time to live, whole seconds: a standby takes over about this long after the leader dies", DefaultText: "2s"},
+			&cli.IntFlag{Name: "replicas", Value: 1, Usage: "copies JetStream keeps of the coordinator state (3 on a three-node NATS cluster)"},
+			&cli.StringFlag{Name: "cluster-listen", Usage: "route address of the embedded NATS server, to join a NATS cluster with --routes"},
+			&cli.StringFlag{Name: "routes", Usage: "comma-separated route URLs (nats://host:port) of the other coordinators' embedded servers"},
+			&cli.StringFlag{Name: "server-name", Usage: "the embedded NATS server's name, unique in its cluster"},
+			&cli.BoolFlag{Name: "sync-always", Usage: "the embedded server fsyncs every JetStream write before acknowledging it"},
 			logLevelFlag(),
 		},
 		Action: coordinatorAction,
@@ -75,9 +85,28 @@ func coordinatorAction(ctx context.Context, cmd *cli.Command) error {
 		PreemptGrace:  cmd.Duration("preempt-grace"),
 		MasterTimeout: cmd.Duration("master-timeout"),
 		Reload:        onSIGHUP(ctx),
+		HA:            cmd.Bool("ha"),
+		Name:          cmd.String("name"),
+		LeaseTTL:      cmd.Duration("lease-ttl"),
+		Replicas:      int(cmd.Int("replicas")),
+		ClusterListen: cmd.String("cluster-listen"),
+		Routes:        splitList(cmd.String("routes")),
+		ServerName:    cmd.String("server-name"),
+		SyncAlways:    cmd.Bool("sync-always"),
 	}
-	ready := func(url string) { log.Info("coordinator ready", "url", url) }
-	err = coordinator.Run(ctx, cfg, ready) // its errors name the coordinator
+	if cfg.Replicas < 1 || cfg.Replicas > 5 {
+		return usagef("--replicas %d: want 1 to 5", cfg.Replicas)
+	}
+	if d := cfg.LeaseTTL; d != 0 && (d < time.Second || d%time.Second != 0) {
+		return usagef("--lease-ttl %v: want whole seconds, at least 1s (JetStream message TTLs are in seconds)", d)
+	}
+	if cfg.HA && cfg.NATSURL == "" && len(cfg.Routes) == 0 {
+		return usagef("--ha needs a NATS cluster the coordinators share: --nats-url, or --routes (with --cluster-listen and --server-name) to join the others' embedded servers")
+	}
+	if len(cfg.Routes) > 0 && (cfg.NATSURL != "" || cfg.ClusterListen == "" || cfg.ServerName == "") {
+		return usagef("--routes is for the embedded server: it needs --cluster-listen and --server-name, and no --nats-url")
+	}
+	err = coordinator.Run(ctx, cfg, nil) // it logs when ready; its errors name the coordinator
 	switch {
 	case errors.Is(err, coordinator.ErrListen):
 		return usageError{err}
@@ -136,6 +165,17 @@ func workerAction(ctx context.Context, cmd *cli.Command) error {
 		return exitError{code: exitFailed, err: err}
 	}
 	return nil
+}
+
+// splitList splits a comma-separated flag value, dropping empty items.
+func splitList(s string) []string {
+	var out []string
+	for item := range strings.SplitSeq(s, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
 }
 
 // memoryLimitRatio checks a --memory-limit-ratio value.

@@ -32,7 +32,7 @@ func newApp(stdout, stderr io.Writer) *cli.Command {
 		ErrWriter:       stderr,
 		Commands: []*cli.Command{
 			runCommand(), upCommand(), coordinatorCommand(), workerCommand(), submitCommand(),
-			appsCommand(), statusCommand(), killCommand(), savepointCommand(), logsCommand(), nodesCommand(), queuesCommand(),
+			appsCommand(), statusCommand(), killCommand(), savepointCommand(), logsCommand(), nodesCommand(), queuesCommand(), coordinatorsCommand(),
 			simCommand(),
 		},
 		Action:         rootAction,

@@ -38,6 +38,24 @@ func printNodes(w io.Writer, nodes []proto.Node) error {
 	return tw.Flush()
 }
 
+// printCoordinators prints the coordinators' views of the election.
+func printCoordinators(w io.Writer, infos []proto.CoordinatorInfo) error {
+	tw := table(w)
+	fmt.Fprintln(tw, "NAME\tROLE\tEPOCH\tSINCE\tLEADER\tPID\tNATS\tHTTP")
+	for _, c := range infos {
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%d\t%s\t%s\n", c.Name, c.Role, c.Epoch, when(c.Since), orDash(c.Leader), c.PID,
+			orDash(c.NATS), orDash(c.HTTP))
+	}
+	return tw.Flush()
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
 // printStatus prints a human summary of one application.
 func printStatus(w io.Writer, a proto.App) error {
 	tw := table(w)

@@ -112,3 +112,17 @@ func nonNil[T any](s []T) []T {
 	}
 	return s
 }
+
+func coordinatorsCommand() *cli.Command {
+	return queryCommand("coordinators", "list coordinators: who leads, its epoch, since when", nil,
+		func(ctx context.Context, c *client.Client, _ []string, out output) error {
+			infos, err := c.Coordinators(ctx)
+			if err != nil {
+				return err
+			}
+			if out.json {
+				return printJSON(out.w, infos)
+			}
+			return printCoordinators(out.w, infos)
+		})
+}

@@ -84,6 +84,25 @@ func (s *State) Tick(now time.Time) Effects {
 	return eff
 }
 
+// Excuse restarts the silence clocks of running workers and job masters
+// at now: the coordinator could not hear them until now (its store
+// stalled its loop, as a NATS stream electing a leader does for
+// seconds), and their silence meanwhile says nothing about them. A
+// really dead worker is found a node timeout later.
+func (s *State) Excuse(now time.Time) {
+	s.now = now
+	for _, n := range s.nodes {
+		if n.rec.State == proto.NodeRunning && n.lastSeen.Before(now) {
+			n.lastSeen = now
+		}
+	}
+	for _, a := range s.apps {
+		if a.heard.Before(now) {
+			a.heard = now
+		}
+	}
+}
+
 // Disconnected declares a running worker lost at once: its connection to
 // the cluster closed, so its process is gone.
 func (s *State) Disconnected(now time.Time, workerID string) Effects {

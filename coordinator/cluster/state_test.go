@@ -457,3 +457,25 @@ func TestGangAllocate(t *testing.T) {
 		t.Errorf("with room for the gang: %d launched, want all 5 at once", n)
 	}
 }
+
+// A coordinator whose loop stalled (its store electing a leader) excuses
+// the silence of the workers it could not hear: they are lost only a
+// node timeout after the stall ended. (Seen in the HA test: a 6 s stall
+// after a NATS node died, then every worker LOST and the job master
+// replaced.)
+func TestExcuseAfterStall(t *testing.T) {
+	s := newState(t, "w1")
+	id, _ := mustSubmit(t, s)
+	s.Excuse(t0.Add(6 * time.Second))
+	s.Tick(t0.Add(8 * time.Second))
+	if n := nodeState(s, "w1"); n != proto.NodeRunning {
+		t.Fatalf("w1 %s 2 s after an excused stall, want RUNNING", n)
+	}
+	if got := appState(t, s, id).MasterAttempts; got != 1 {
+		t.Errorf("%d job master attempts, want 1", got)
+	}
+	s.Tick(t0.Add(10 * time.Second))
+	if n := nodeState(s, "w1"); n != proto.NodeLost {
+		t.Errorf("w1 %s 4 s after the stall without a heartbeat, want LOST", n)
+	}
+}

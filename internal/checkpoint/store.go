@@ -61,7 +61,7 @@ func Open(ctx context.Context, dir string, js jetstream.JetStream, app string) (
 // Bucket returns the cluster's checkpoint bucket, creating it if needed.
 func Bucket(ctx context.Context, js jetstream.JetStream) (jetstream.ObjectStore, error) {
 	obj, err := js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{
-		Bucket: proto.CheckpointBucket, Storage: jetstream.FileStorage,
+		Bucket: proto.CheckpointBucket, Storage: jetstream.FileStorage, Replicas: proto.Replicas(),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("checkpoint: bucket: %w", err)

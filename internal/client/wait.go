@@ -21,7 +21,9 @@ func DialWait(ctx context.Context, url string, timeout time.Duration, onRetry fu
 		return Dial(ctx, url)
 	}
 	var c *Client
-	err := retry.Do(ctx, timeout, retry.Default, func(ctx context.Context) error {
+	// A short backoff cap: a coordinator failing over answers again within
+	// seconds, and a ping is cheap.
+	err := retry.Do(ctx, timeout, retry.Backoff{Initial: 250 * time.Millisecond, Max: time.Second, Jitter: 0.2}, func(ctx context.Context) error {
 		if c == nil {
 			var err error
 			if c, err = Dial(ctx, url); err != nil {

@@ -67,7 +67,7 @@ type recovery struct {
 // before anything else happens, so that a job master that dies at any
 // moment after leaves a record its successor can resume from.
 func openRecovery(ctx context.Context, js jetstream.JetStream, app string, clusterVCores int) (*recovery, error) {
-	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: proto.JobsBucket, Storage: jetstream.FileStorage})
+	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: proto.JobsBucket, Storage: jetstream.FileStorage, Replicas: proto.Replicas()})
 	if err != nil {
 		return nil, fmt.Errorf("jobmaster: progress bucket: %w", err)
 	}

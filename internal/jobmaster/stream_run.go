@@ -120,10 +120,10 @@ func startStream(ctx context.Context, cfg Config, opts StreamOptions) (*streamMa
 	}
 	m := &streamMaster{cfg: cfg, opts: opts, plan: plan, waitSave: map[int64]*nats.Msg{},
 		deploy: make(chan *nats.Msg, 256), events: make(chan *nats.Msg, 4096), points: make(chan *nats.Msg, 16), cevents: make(chan *nats.Msg, 256)}
-	if m.kv, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: proto.JobsBucket, Storage: jetstream.FileStorage}); err != nil {
+	if m.kv, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: proto.JobsBucket, Storage: jetstream.FileStorage, Replicas: proto.Replicas()}); err != nil {
 		return nil, fmt.Errorf("jobmaster: progress bucket: %w", err)
 	}
-	if m.saves, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: proto.SavepointsBucket, Storage: jetstream.FileStorage}); err != nil {
+	if m.saves, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: proto.SavepointsBucket, Storage: jetstream.FileStorage, Replicas: proto.Replicas()}); err != nil {
 		return nil, fmt.Errorf("jobmaster: savepoints bucket: %w", err)
 	}
 	if m.obj, err = checkpoint.Bucket(ctx, js); err != nil {

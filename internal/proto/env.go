@@ -1,5 +1,10 @@
 package proto
 
+import (
+	"os"
+	"strconv"
+)
+
 // Environment variables a worker sets for every container it launches. A
 // job binary started without SPINDLE_ROLE is in the client role.
 const (
@@ -16,7 +21,21 @@ const (
 	// --connect-timeout. "0s" means one attempt, a negative duration no
 	// limit.
 	EnvConnectTimeout = "SPINDLE_CONNECT_TIMEOUT"
+	// EnvReplicas is how many copies JetStream keeps of what the
+	// container stores (shuffle streams, checkpoints, job progress): the
+	// coordinator's --replicas, 3 on a three-node NATS cluster, so that a
+	// job survives the loss of a node. Unset means 1.
+	EnvReplicas = "SPINDLE_REPLICAS"
 )
+
+// Replicas is EnvReplicas of this process, 1 if unset or bad.
+func Replicas() int {
+	n, err := strconv.Atoi(os.Getenv(EnvReplicas))
+	if err != nil || n < 1 {
+		return 1
+	}
+	return n
+}
 
 // Roles of a job binary.
 const (

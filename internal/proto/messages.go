@@ -124,6 +124,7 @@ type LogsReply struct {
 // CoordinatorInfo is one coordinator process's view of the election.
 type CoordinatorInfo struct {
 	Name   string    `json:"name"`
+	PID    int       `json:"pid"`
 	Role   string    `json:"role"` // CoordLeader or CoordStandby
 	Epoch  uint64    `json:"epoch,omitempty"`
 	Since  time.Time `json:"since,omitzero"`   // leading or standing by since

@@ -2,6 +2,7 @@ package rpc
 
 import (
 	"log/slog"
+	"time"
 
 	"github.com/nats-io/nats.go"
 )
@@ -22,4 +23,17 @@ func LogAsyncErrors(log *slog.Logger) nats.Option {
 		dropped, _ := sub.Dropped()
 		log.Warn("nats subscription", "subject", sub.Subject, "dropped", dropped, "err", err)
 	})
+}
+
+// Failover makes a connection notice within about three seconds that its
+// NATS server stopped answering (frozen, or cut off without the TCP
+// connection closing), so that it reconnects to another node of the
+// cluster: the client's default, two minutes, would outlast a worker's
+// heartbeat timeout many times over.
+func Failover() nats.Option {
+	return func(o *nats.Options) error {
+		o.PingInterval = time.Second
+		o.MaxPingsOut = 3
+		return nil
+	}
 }

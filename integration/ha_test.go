@@ -1,0 +1,300 @@
+package integration
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"spindle/internal/proto"
+)
+
+// The HA tests run three coordinators with --ha, each embedding one node
+// of a three-node NATS cluster that keeps the coordinator state in R3
+// streams, and hurt them while a job runs: SIGKILL of the leader, of a
+// standby (one NATS node lost), SIGSTOP of the leader past its lease.
+// Every job must finish with exactly the reference's output, with its
+// job master never replaced and no committed task run again.
+
+// haCoordinator is one of the HA cluster's coordinators.
+type haCoordinator struct {
+	name        string
+	client      int // NATS client port
+	route       int // NATS cluster port
+	proc        *proc
+	generations int // how many times it was started, for log names
+}
+
+// haCluster is a cluster of three HA coordinators and some workers.
+type haCluster struct {
+	*cluster
+	coords []*haCoordinator
+}
+
+// startHA starts three HA coordinators and n workers, and waits for a
+// leader and the workers.
+func startHA(t *testing.T, n int) *haCluster {
+	t.Helper()
+	h := &haCluster{cluster: &cluster{dir: t.TempDir()}}
+	var urls []string
+	for i := 1; i <= 3; i++ {
+		co := &haCoordinator{name: fmt.Sprintf("c%d", i), client: freePort(t), route: freePort(t)}
+		h.coords = append(h.coords, co)
+		urls = append(urls, fmt.Sprintf("nats://127.0.0.1:%d", co.client))
+	}
+	h.url = strings.Join(urls, ",")
+	for _, co := range h.coords {
+		h.startCoord(t, co)
+	}
+	h.leader(t, 90*time.Second, "")
+	for i := range n {
+		h.workers = append(h.workers, h.startWorker(t, i, ""))
+	}
+	h.waitFor(t, 30*time.Second, fmt.Sprintf("%d running workers", n), func() bool {
+		return len(h.nodes(t, proto.NodeRunning)) == n
+	})
+	return h
+}
+
+// startCoord starts (or restarts, on the same data) one coordinator.
+func (h *haCluster) startCoord(t *testing.T, co *haCoordinator) {
+	t.Helper()
+	var routes []string
+	for _, o := range h.coords {
+		if o != co {
+			routes = append(routes, fmt.Sprintf("nats://127.0.0.1:%d", o.route))
+		}
+	}
+	co.generations++
+	co.proc = h.startProc(t, fmt.Sprintf("%s-%d", co.name, co.generations), "coordinator", "--ha",
+		"--name", co.name, "--server-name", co.name, "--replicas", "3", "--sync-always", "--lease-ttl", "2s",
+		"--listen", fmt.Sprintf("127.0.0.1:%d", co.client), "--cluster-listen", fmt.Sprintf("127.0.0.1:%d", co.route),
+		"--routes", strings.Join(routes, ","), "--http", "", "--data-dir", filepath.Join(h.dir, co.name))
+}
+
+// coordinators is what spindle coordinators says, nil if nobody answers.
+func (h *haCluster) coordinators(t *testing.T) []proto.CoordinatorInfo {
+	t.Helper()
+	r := spindle(t, 10*time.Second, "coordinators", "--json", "--coordinator", h.url)
+	if r.code != 0 {
+		return nil
+	}
+	var infos []proto.CoordinatorInfo
+	if err := json.Unmarshal([]byte(r.stdout), &infos); err != nil {
+		t.Fatalf("coordinators --json: %v\n%s", err, r.stdout)
+	}
+	return infos
+}
+
+// leader waits for a coordinator other than not to lead and serve the
+// API, and returns it.
+func (h *haCluster) leader(t *testing.T, d time.Duration, not string) (proto.CoordinatorInfo, *haCoordinator) {
+	t.Helper()
+	var lead proto.CoordinatorInfo
+	h.waitFor(t, d, "a leader other than "+not, func() bool {
+		for _, info := range h.coordinators(t) {
+			if info.Role == proto.CoordLeader && info.Name != not {
+				lead = info
+				return spindle(t, 10*time.Second, "nodes", "--coordinator", h.url).code == 0
+			}
+		}
+		return false
+	})
+	for _, co := range h.coords {
+		if co.name == lead.Name {
+			return lead, co
+		}
+	}
+	t.Fatalf("leader %q is none of the cluster's coordinators", lead.Name)
+	return lead, nil
+}
+
+// standby returns a coordinator that does not lead.
+func (h *haCluster) standby(t *testing.T, leader string) *haCoordinator {
+	for _, co := range h.coords {
+		if co.name != leader {
+			return co
+		}
+	}
+	t.Fatal("no standby")
+	return nil
+}
+
+// attemptsOf maps each task to the highest attempt number it had.
+func attemptsOf(st proto.App) map[string]int {
+	m := map[string]int{}
+	for _, a := range st.Tasks {
+		m[a.Task] = max(m[a.Task], a.Attempt)
+	}
+	return m
+}
+
+// checkNoRerun fails if a task committed in before ran again by after.
+func checkNoRerun(t *testing.T, before, after proto.App) {
+	t.Helper()
+	last := attemptsOf(before)
+	now := attemptsOf(after)
+	for _, task := range committed(before) {
+		if now[task] > last[task] {
+			t.Errorf("task %s, committed before the failover, ran again (attempt %d after %d)", task, now[task], last[task])
+		}
+	}
+	if after.MasterAttempts != 1 {
+		t.Errorf("%d job master attempts, want 1: the failover restarted the job", after.MasterAttempts)
+	}
+}
+
+// midMap waits until some but not all map tasks of app have committed.
+func (h *haCluster) midMap(t *testing.T, app string) proto.App {
+	t.Helper()
+	var st proto.App
+	h.waitFor(t, time.Minute, app+" half-way through its map stage", func() bool {
+		st = h.status(t, app)
+		return len(st.Stages) > 0 && st.Stages[0].Done > 0 && st.Stages[0].Done < st.Stages[0].Tasks/2
+	})
+	return st
+}
+
+// Kill a standby (and its NATS node) during a job, bring it back, then
+// SIGKILL the leader during a second job: the standby that takes over
+// recovers the state the lost node also held, and the jobs finish as if
+// nothing happened. Prints the time from the SIGKILL to the first grant
+// by the new leader.
+func TestHAKillLeaderAndNATSNode(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a three-node cluster")
+	}
+	h := startHA(t, 3)
+	first, _ := h.leader(t, 10*time.Second, "")
+
+	// One NATS node (a standby) lost mid-job: the R3 streams keep a
+	// quorum, and nothing of the job is lost.
+	app1, out1 := slowJob(t, h.cluster, "20ms", "1ms")
+	before := h.midMap(t, app1)
+	victim := h.standby(t, first.Name)
+	victim.proc.cmd.Process.Signal(syscall.SIGKILL)
+	victim.proc.wait(t, 10*time.Second)
+	checkNoRerun(t, before, h.finish(t, app1, out1))
+	h.startCoord(t, victim)
+	h.waitFor(t, time.Minute, victim.name+" back as a standby", func() bool {
+		for _, info := range h.coordinators(t) {
+			if info.Name == victim.name && info.Role == proto.CoordStandby && info.Leader == first.Name {
+				return true
+			}
+		}
+		return false
+	})
+
+	// The leader killed mid-job.
+	app2, out2 := slowJob(t, h.cluster, "20ms", "1ms")
+	before = h.midMap(t, app2)
+	_, co := h.leader(t, 10*time.Second, "")
+	killed := time.Now()
+	co.proc.cmd.Process.Signal(syscall.SIGKILL)
+	co.proc.wait(t, 10*time.Second)
+	// A new job's first grant, its job master's container, measures how
+	// long the cluster could not serve.
+	r := spindle(t, time.Minute, "submit", "--detach", "--coordinator", h.url, wordcountBin, "--",
+		"--input", "../testdata/wordcount/english-crlf.txt", "--output", filepath.Join(t.TempDir(), "wc"))
+	if r.code != 0 {
+		t.Fatalf("submit after the failover: exit %d: %s", r.code, r.stderr)
+	}
+	app3 := strings.TrimSpace(r.stdout)
+	h.waitFor(t, time.Minute, app3+"'s first container", func() bool {
+		st, err := h.tryStatus(t, app3)
+		return err == "" && len(st.Containers) > 0
+	})
+	grant := time.Since(killed)
+	lead, newCo := h.leader(t, 10*time.Second, co.name)
+	t.Logf("failover: leader %s (epoch %d) SIGKILLed; %s (epoch %d) leads: term started %s, state recovered %s; first grant %.1f s after the kill",
+		co.name, first.Epoch, lead.Name, lead.Epoch, sinceIn(newCo.proc.log, "msg=leading", killed),
+		sinceIn(newCo.proc.log, `msg="state recovered"`, killed), grant.Seconds())
+	if lead.Epoch <= first.Epoch {
+		t.Errorf("new leader's epoch %d is not above %d", lead.Epoch, first.Epoch)
+	}
+	checkNoRerun(t, before, h.finish(t, app2, out2))
+	if st := h.status(t, app1); st.State != proto.StateFinished {
+		t.Errorf("after the failover %s is %s, want FINISHED", app1, st.State)
+	}
+	h.waitFor(t, time.Minute, app3+" to end", func() bool { return proto.Final(h.status(t, app3).State) })
+	if st := h.status(t, app3); st.State != proto.StateFinished {
+		t.Errorf("%s ended %s: %s", app3, st.State, st.Diagnostics)
+	}
+}
+
+// SIGSTOP of the leader past its lease: a standby takes over; on SIGCONT
+// the old leader finds it was deposed and steps down without acting on
+// its stale state (its workers had gone silent to it: it would have
+// declared them lost), and the job finishes.
+func TestHAZombieLeader(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a three-node cluster")
+	}
+	h := startHA(t, 3)
+	app, out := slowJob(t, h.cluster, "20ms", "1ms")
+	before := h.midMap(t, app)
+	old, co := h.leader(t, 10*time.Second, "")
+	co.proc.cmd.Process.Signal(syscall.SIGSTOP)
+	stopped := true
+	defer func() {
+		if stopped {
+			co.proc.cmd.Process.Signal(syscall.SIGCONT)
+		}
+	}()
+	lead, _ := h.leader(t, time.Minute, old.Name)
+	if lead.Epoch <= old.Epoch {
+		t.Errorf("new leader's epoch %d is not above the paused one's %d", lead.Epoch, old.Epoch)
+	}
+	co.proc.cmd.Process.Signal(syscall.SIGCONT)
+	stopped = false
+	h.waitFor(t, time.Minute, old.Name+" to step down", func() bool { return co.proc.logged("stepped down; standing by") })
+	h.waitFor(t, 30*time.Second, old.Name+" to stand by under "+lead.Name, func() bool {
+		for _, info := range h.coordinators(t) {
+			if info.Name == old.Name {
+				return info.Role == proto.CoordStandby
+			}
+		}
+		return false
+	})
+	checkNoRerun(t, before, h.finish(t, app, out))
+	for _, n := range h.nodes(t, proto.NodeLost) {
+		t.Errorf("worker %s is LOST: the zombie's view reached the cluster", n)
+	}
+	data, _ := os.ReadFile(co.proc.log)
+	t.Logf("the zombie's end of term: %s", lastLine(string(data), "deposed", "stepped down"))
+}
+
+// lastLine returns the last line of log containing any of subs.
+func lastLine(log string, subs ...string) string {
+	lines := strings.Split(log, "\n")
+	for i := len(lines) - 1; i >= 0; i-- {
+		for _, s := range subs {
+			if strings.Contains(lines[i], s) {
+				return lines[i]
+			}
+		}
+	}
+	return ""
+}
+
+// sinceIn is how long after t the first line of the log at path that
+// contains sub and was logged after t was logged, or "never".
+func sinceIn(path, sub string, t time.Time) string {
+	data, _ := os.ReadFile(path)
+	for line := range strings.SplitSeq(string(data), "\n") {
+		ts, ok := strings.CutPrefix(line, "time=")
+		if !ok || !strings.Contains(line, sub) {
+			continue
+		}
+		ts, _, _ = strings.Cut(ts, " ")
+		at, err := time.Parse(time.RFC3339Nano, ts)
+		if err == nil && at.After(t) {
+			return fmt.Sprintf("%.1f s", at.Sub(t).Seconds())
+		}
+	}
+	return "never"
+}
