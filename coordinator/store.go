@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -70,6 +71,16 @@ func (s *store) checkBinary(ctx context.Context, hash string) error {
 		return errors.New("binary hash is empty")
 	}
 	_, err := s.binaries.GetInfo(ctx, hash)
+	// On a replicated bucket a read may reach a follower that has not
+	// caught up with the client's upload of a moment ago.
+	for wait := 50 * time.Millisecond; errors.Is(err, jetstream.ErrObjectNotFound) && wait <= 2*time.Second; wait *= 2 {
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("checking binary %s: %w", hash, ctx.Err())
+		case <-time.After(wait):
+		}
+		_, err = s.binaries.GetInfo(ctx, hash)
+	}
 	if errors.Is(err, jetstream.ErrObjectNotFound) {
 		return fmt.Errorf("binary %s is not in the object store %s", hash, proto.BinaryBucket)
 	}

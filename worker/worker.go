@@ -3,6 +3,7 @@ package worker
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -138,7 +139,20 @@ func (f objectFetcher) Fetch(ctx context.Context, name string) (io.ReadCloser, e
 	if err != nil {
 		return nil, err
 	}
-	return obs.Get(ctx, name)
+	// On a replicated bucket a read may reach a follower that has not
+	// caught up with an upload made a moment ago: not found is retried
+	// for a moment.
+	for wait := 50 * time.Millisecond; ; wait *= 2 {
+		r, err := obs.Get(ctx, name)
+		if !errors.Is(err, jetstream.ErrObjectNotFound) || wait > 2*time.Second {
+			return r, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(wait):
+		}
+	}
 }
 
 // run heartbeats every interval and keeps the worker registered until ctx
