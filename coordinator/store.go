@@ -25,6 +25,7 @@ type store struct {
 	nodes     jetstream.KeyValue
 	appFence  *lease.Fence
 	nodeFence *lease.Fence
+	replicas  int
 }
 
 // openStore creates or reuses the coordinator's buckets, with replicas
@@ -35,7 +36,7 @@ func openStore(ctx context.Context, nc *nats.Conn, replicas int) (*store, error)
 	if err != nil {
 		return nil, fmt.Errorf("coordinator: jetstream: %w", err)
 	}
-	s := &store{js: js}
+	s := &store{js: js, replicas: max(replicas, 1)}
 	if s.binaries, err = js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{
 		Bucket: proto.BinaryBucket, Description: "Spindle job binaries by SHA-256",
 		Replicas: max(replicas, 1), Storage: jetstream.FileStorage,
@@ -72,8 +73,9 @@ func (s *store) checkBinary(ctx context.Context, hash string) error {
 	}
 	_, err := s.binaries.GetInfo(ctx, hash)
 	// On a replicated bucket a read may reach a follower that has not
-	// caught up with the client's upload of a moment ago.
-	for wait := 50 * time.Millisecond; errors.Is(err, jetstream.ErrObjectNotFound) && wait <= 2*time.Second; wait *= 2 {
+	// caught up with the client's upload of a moment ago (under a second
+	// in all: submissions are answered one at a time).
+	for wait := 50 * time.Millisecond; s.replicas > 1 && errors.Is(err, jetstream.ErrObjectNotFound) && wait <= 400*time.Millisecond; wait *= 2 {
 		select {
 		case <-ctx.Done():
 			return fmt.Errorf("checking binary %s: %w", hash, ctx.Err())
