@@ -51,12 +51,12 @@ func startHA(t *testing.T, n int) *haCluster {
 		h.startCoord(t, co)
 	}
 	h.leader(t, 90*time.Second, "")
-	// Three vcores each: a slow job (a job master and six executors)
-	// leaves room for another job's job master.
+	// Four vcores each: a slow job (a job master and an executor for each
+	// of its nine map tasks) leaves room for another job's job master.
 	for i := range n {
 		id := fmt.Sprintf("worker-%d", i)
 		h.workers = append(h.workers, h.start(t, id, "worker", "--coordinator", h.url, "--id", id,
-			"--data-dir", filepath.Join(h.dir, id), "--vcores", "3", "--memory", "6GiB"))
+			"--data-dir", filepath.Join(h.dir, id), "--vcores", "4", "--memory", "6GiB"))
 	}
 	h.waitFor(t, 30*time.Second, fmt.Sprintf("%d running workers", n), func() bool {
 		return len(h.nodes(t, proto.NodeRunning)) == n
