@@ -280,6 +280,27 @@ func TestHAZombieLeader(t *testing.T) {
 	t.Logf("the zombie's end of term: %s", lastLine(string(data), "deposed", "stepped down"))
 }
 
+// SIGKILL of the leader while a streaming job runs: the job goes on
+// through the handover, with its job master and executors, and its output
+// is exactly the plain count (nothing lost, nothing committed twice).
+func TestHAKillLeaderStreaming(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a three-node cluster")
+	}
+	h := startHA(t, 3)
+	j := submitStream(t, h.cluster, faultEvents, faultRate)
+	j.checkpointed(t, h.cluster)
+	_, co := h.leader(t, 10*time.Second, "")
+	co.proc.cmd.Process.Signal(syscall.SIGKILL)
+	co.proc.wait(t, 10*time.Second)
+	lead, _ := h.leader(t, time.Minute, co.name)
+	st := j.finish(t, h.cluster)
+	if st.MasterAttempts != 1 {
+		t.Errorf("%d job master attempts, want 1: the failover restarted the job", st.MasterAttempts)
+	}
+	t.Logf("streaming job finished through the failover from %s to %s (epoch %d)", co.name, lead.Name, lead.Epoch)
+}
+
 // lastLine returns the last line of log containing any of subs.
 func lastLine(log string, subs ...string) string {
 	lines := strings.Split(log, "\n")

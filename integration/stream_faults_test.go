@@ -100,8 +100,9 @@ func (j streamJob) finish(t *testing.T, c *cluster) proto.App {
 	t.Helper()
 	var st proto.App
 	c.waitFor(t, 90*time.Second, j.app+" to end", func() bool {
-		st = c.status(t, j.app)
-		return proto.Final(st.State)
+		var err string
+		st, err = c.tryStatus(t, j.app) // the coordinator may be failing over
+		return err == "" && proto.Final(st.State)
 	})
 	if st.State != proto.StateFinished {
 		t.Fatalf("%s ended %s: %s", j.app, st.State, st.Diagnostics)

@@ -1,6 +1,7 @@
 package jobmaster
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -17,6 +18,7 @@ import (
 	"spindle/dataflow"
 	"spindle/internal/checkpoint"
 	"spindle/internal/proto"
+	"spindle/internal/retry"
 	"spindle/internal/rpc"
 )
 
@@ -284,13 +286,38 @@ func (m *streamMaster) persist(ctx context.Context) error {
 	}
 	key := streamKey(m.cfg.AppID)
 	var rev uint64
-	if m.rev == 0 {
-		rev, err = m.kv.Create(ctx, key, data)
-	} else {
-		rev, err = m.kv.Update(ctx, key, data, m.rev)
-	}
-	if fenced(err) {
-		return fmt.Errorf("%w: save progress: %v", ErrFenced, err)
+	var fence error
+	ambiguous := false
+	// A write that fails otherwise than by the fence is retried for a
+	// while: a replicated stream whose NATS leader died answers nothing
+	// for seconds. A retry that finds the fence moved may be finding its
+	// own earlier write, which was stored but not acknowledged: the
+	// record then holds exactly this data.
+	err = retry.Do(ctx, storeRetry, retry.Backoff{Initial: 100 * time.Millisecond, Max: time.Second}, func(ctx context.Context) error {
+		ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		defer cancel()
+		var err error
+		if m.rev == 0 {
+			rev, err = m.kv.Create(ctx, key, data)
+		} else {
+			rev, err = m.kv.Update(ctx, key, data, m.rev)
+		}
+		if fenced(err) && ambiguous {
+			if e, gerr := m.kv.Get(ctx, key); gerr == nil && bytes.Equal(e.Value(), data) {
+				rev, err = e.Revision(), nil
+			}
+		}
+		if fenced(err) {
+			fence = err
+			return nil
+		}
+		ambiguous = ambiguous || err != nil
+		return err
+	}, func(a retry.Attempt) {
+		m.cfg.Logger.Warn("saving progress; retrying", "attempt", a.N, "err", a.Err)
+	})
+	if fence != nil {
+		return fmt.Errorf("%w: save progress: %v", ErrFenced, fence)
 	}
 	if err != nil {
 		return fmt.Errorf("jobmaster: save progress: %w", err)
@@ -298,6 +325,10 @@ func (m *streamMaster) persist(ctx context.Context) error {
 	m.rev = rev
 	return nil
 }
+
+// storeRetry is how long a streaming job master retries saving its
+// record before it fails the job.
+const storeRetry = 30 * time.Second
 
 // fenced reports whether a record write failed because another writer
 // got there first.
