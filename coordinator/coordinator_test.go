@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"regexp"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -246,6 +247,7 @@ func checkHTTP(t *testing.T, base, appID string) {
 		"/api/v1/nodes":         `"id": "w1"`,
 		"/":                     "<table>",
 		"/metrics":              "spindle_coordinator_nodes_running",
+		"/api/v1/coordinator":   `"role": "leader"`,
 	} {
 		resp, err := http.Get(base + path)
 		if err != nil {
@@ -256,6 +258,16 @@ func checkHTTP(t *testing.T, base, appID string) {
 		if resp.StatusCode != 200 || !strings.Contains(string(body), want) {
 			t.Errorf("GET %s = %d %q, want 200 containing %q", path, resp.StatusCode, body, want)
 		}
+	}
+	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !regexp.MustCompile(`(?m)^spindle_coordinator_leader 1$`).Match(body) ||
+		!regexp.MustCompile(`(?m)^spindle_coordinator_epoch [1-9]`).Match(body) {
+		t.Errorf("/metrics does not say this coordinator leads, with its epoch:\n%s", body)
 	}
 	if resp, err := http.Get(base + "/api/v1/apps/nope"); err != nil || resp.StatusCode != 404 {
 		t.Errorf("GET unknown app: %v %v", resp.StatusCode, err)
