@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"syscall"
 	"time"
 
 	"spindle/coordinator"
@@ -23,16 +22,21 @@ const (
 	workerStopTimeout   = 5 * time.Second  // SIGTERM to SIGKILL
 )
 
-// clusterConfig describes a local cluster: a coordinator in this process
-// and workers as child processes of this executable.
+// clusterConfig describes a local cluster: a coordinator in this process,
+// or three coordinator processes (natsCluster 3, see startHACluster), and
+// workers as child processes of this executable.
 type clusterConfig struct {
-	dir     string // coordinator/, worker-N/ and worker-N.log go here
+	dir     string // coordinator/ (or coordinator-N/ and .log), worker-N/ and worker-N.log go here
 	workers int
 	listen  string // coordinator's NATS address
 	http    string // "" disables the HTTP API
 	vcores  int    // per worker; 0 = the machine's
 	memory  string // per worker, a size; "" = the machine's
 	logger  *slog.Logger
+	// natsCluster is 1 (one coordinator in this process) or 3 (three HA
+	// coordinators, each with a node of a three-node NATS cluster).
+	natsCluster int
+	logLevel    string // of coordinator processes
 	// scheduler
 	queues     string // queue file; "" = one default queue
 	firstQueue string // the first leaf queue of the file, for run
@@ -43,10 +47,11 @@ type clusterConfig struct {
 // cluster is a running local cluster. stop must be called.
 type cluster struct {
 	cfg       clusterConfig
-	url       string
+	url       string // comma-separated with several coordinators
 	stopCoord context.CancelFunc
 	coordDone chan error // receives coordinator.Run's result
-	workers   []*workerProc
+	coords    []*haCoord // coordinator processes; none with one coordinator in this process
+	workers   []*childProc
 }
 
 // startCluster starts the coordinator and then the workers. It does not
@@ -106,7 +111,7 @@ func (c *cluster) startWorkers() error {
 		return fmt.Errorf("cannot find the spindle executable: %w", err)
 	}
 	for i := 1; i <= c.cfg.workers; i++ {
-		w, err := startWorker(exe, c.workerArgs(i), filepath.Join(c.cfg.dir, workerName(i)+".log"))
+		w, err := startChild(exe, c.workerArgs(i), filepath.Join(c.cfg.dir, workerName(i)+".log"))
 		if err != nil {
 			return err
 		}
@@ -172,7 +177,7 @@ func (c *cluster) waitWorkers(ctx context.Context, cl *client.Client) error {
 	tick := time.NewTicker(20 * time.Millisecond) // local workers register within tens of ms
 	defer tick.Stop()
 	for running := 0; ; {
-		if w := c.exitedWorker(); w != nil {
+		if w := exited(c.workers); w != nil {
 			return fmt.Errorf("%s exited: %v (log: %s)", w.name, w.err, w.log)
 		}
 		nodes, err := cl.Nodes(ctx)
@@ -203,26 +208,15 @@ func countRunning(nodes []proto.Node) int {
 	return n
 }
 
-// exitedWorker returns a worker process that has ended, if any.
-func (c *cluster) exitedWorker() *workerProc {
-	for _, w := range c.workers {
-		select {
-		case <-w.done:
-			return w
-		default:
-		}
-	}
-	return nil
-}
-
 // stop stops the workers (SIGTERM, then SIGKILL after workerStopTimeout)
-// and then the coordinator, and waits for all of them.
+// and then the coordinators, and waits for all of them. Workers go first:
+// stopped the other way round they would spend their last seconds
+// reconnecting, and the coordinator would record them lost.
 func (c *cluster) stop() {
-	for _, w := range c.workers {
-		w.signal(syscall.SIGTERM)
-	}
-	for _, w := range c.workers {
-		w.wait(workerStopTimeout)
+	stopAll(c.workers, workerStopTimeout)
+	if c.ha() {
+		stopAll(c.coordProcs(), coordStopTimeout)
+		return
 	}
 	c.stopCoord()
 	<-c.coordDone

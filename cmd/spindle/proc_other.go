@@ -7,11 +7,11 @@ import (
 	"syscall"
 )
 
-// childAttr returns the defaults: outside Linux a worker of a local
-// cluster may outlive a CLI that is killed with SIGKILL.
+// childAttr returns the defaults: outside Linux a worker or coordinator
+// of a local cluster may outlive a CLI that is killed with SIGKILL.
 func childAttr() *syscall.SysProcAttr { return nil }
 
-// killGroup kills a worker process.
+// killGroup kills a child process.
 func killGroup(pid int) {
 	if p, err := os.FindProcess(pid); err == nil {
 		p.Kill()
