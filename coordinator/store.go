@@ -10,6 +10,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"spindle/internal/buckets"
 	"spindle/internal/lease"
 	"spindle/internal/proto"
 )
@@ -42,6 +43,9 @@ func openStore(ctx context.Context, nc *nats.Conn, replicas int) (*store, error)
 		Replicas: max(replicas, 1), Storage: jetstream.FileStorage,
 	}); err != nil {
 		return nil, fmt.Errorf("coordinator: object store %s: %w", proto.BinaryBucket, err)
+	}
+	if err := buckets.Shared(ctx, js, replicas); err != nil {
+		return nil, fmt.Errorf("coordinator: %w", err)
 	}
 	if s.apps, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: proto.AppsBucket,
 		Replicas: max(replicas, 1), Storage: jetstream.FileStorage}); err != nil {

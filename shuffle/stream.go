@@ -2,6 +2,7 @@ package shuffle
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -58,16 +59,31 @@ func msgID(attempt string, shuffle, partition, seq, chunk int) string {
 // with sync: always): see docs/fault-tolerance.md for what a crash loses
 // and how readers detect it.
 func EnsureStream(ctx context.Context, js jetstream.JetStream, appID string) error {
-	_, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+	cfg := jetstream.StreamConfig{
 		Name:       proto.ShuffleStream(appID),
 		Subjects:   []string{proto.ShuffleSubjects(appID)},
 		Storage:    jetstream.FileStorage,
 		Replicas:   proto.Replicas(),
 		Retention:  jetstream.LimitsPolicy,
 		Duplicates: DuplicateWindow,
-	})
+	}
+	_, err := js.CreateOrUpdateStream(ctx, cfg)
+	if cfg.Replicas > 1 && noPeers(err) {
+		// A cluster with a node down cannot place a new replicated
+		// stream: the job runs on one copy rather than not at all (its
+		// readers detect what a lost copy loses, see Read).
+		cfg.Replicas = 1
+		_, err = js.CreateOrUpdateStream(ctx, cfg)
+	}
 	if err != nil {
 		return fmt.Errorf("shuffle: create stream for %s: %w", appID, err)
 	}
 	return nil
+}
+
+// noPeers reports a stream creation refused for want of servers to place
+// its replicas on (JetStream's 10005 and 10023).
+func noPeers(err error) bool {
+	var api *jetstream.APIError
+	return errors.As(err, &api) && (api.ErrorCode == 10005 || api.ErrorCode == 10023)
 }

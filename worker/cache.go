@@ -10,6 +10,9 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"time"
+
+	"spindle/internal/buckets"
 )
 
 // ErrBadHash is returned for a binary hash that is not a hex SHA-256.
@@ -43,11 +46,17 @@ func (c *cache) path(ctx context.Context, hash string) (string, error) {
 	if err := os.MkdirAll(c.dir, 0o755); err != nil {
 		return "", fmt.Errorf("worker: cache dir: %w", err)
 	}
-	if err := c.download(ctx, hash, final); err != nil {
+	// A fetch that stalls (the bucket's NATS leader died: an object read
+	// was seen to hang for the whole 90 s of the launch) is given up after
+	// fetchAttempt and tried again.
+	if err := buckets.RetryWithin(ctx, fetchAttempt, func(ctx context.Context) error { return c.download(ctx, hash, final) }); err != nil {
 		return "", err
 	}
 	return final, nil
 }
+
+// fetchAttempt bounds one try at fetching a binary.
+const fetchAttempt = 20 * time.Second
 
 // download fetches hash to final through a verified temporary file.
 func (c *cache) download(ctx context.Context, hash, final string) error {

@@ -15,6 +15,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"spindle/internal/buckets"
 	"spindle/internal/proto"
 	"spindle/internal/retry"
 )
@@ -209,7 +210,7 @@ func (w *worker) collectLogs(ex proto.ContainerExit) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	obs, err := w.js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{Bucket: proto.LogsBucket, Storage: jetstream.FileStorage})
+	obs, err := buckets.Objects(ctx, w.js, proto.LogsBucket, 1) // the coordinator makes it with the cluster's replicas
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/dgraph-io/badger/v4/options"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"spindle/internal/buckets"
 	"spindle/internal/proto"
 )
 
@@ -60,9 +61,7 @@ func Open(ctx context.Context, dir string, js jetstream.JetStream, app string) (
 
 // Bucket returns the cluster's checkpoint bucket, creating it if needed.
 func Bucket(ctx context.Context, js jetstream.JetStream) (jetstream.ObjectStore, error) {
-	obj, err := js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{
-		Bucket: proto.CheckpointBucket, Storage: jetstream.FileStorage, Replicas: proto.Replicas(),
-	})
+	obj, err := buckets.Objects(ctx, js, proto.CheckpointBucket, proto.Replicas())
 	if err != nil {
 		return nil, fmt.Errorf("checkpoint: bucket: %w", err)
 	}

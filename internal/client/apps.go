@@ -14,7 +14,17 @@ import (
 // Submit asks the coordinator to run an application and returns its ID.
 // req.BinaryHash must name a binary stored with UploadBinary.
 func (c *Client) Submit(ctx context.Context, req proto.SubmitRequest) (string, error) {
-	rep, err := call[proto.SubmitReply](ctx, c, proto.SubjSubmit, req)
+	// A submission is not idempotent: one that may have been received is
+	// not sent again, so it waits longer for its answer (a coordinator
+	// whose store stalls, a NATS node just lost, answers once the stall is
+	// over). One that nobody received (no responders: the coordinators
+	// are changing leaders) is sent again, for as long.
+	deadline := time.Now().Add(SubmitTimeout)
+	rep, err := callWithin[proto.SubmitReply](ctx, c, proto.SubjSubmit, req, SubmitTimeout)
+	for errors.Is(err, nats.ErrNoResponders) && time.Now().Before(deadline) && ctx.Err() == nil {
+		time.Sleep(250 * time.Millisecond)
+		rep, err = callWithin[proto.SubmitReply](ctx, c, proto.SubjSubmit, req, time.Until(deadline))
+	}
 	if err != nil {
 		return "", fmt.Errorf("submit: %w", err)
 	}

@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"spindle/internal/buckets"
 	"spindle/internal/proto"
 )
 
@@ -23,24 +25,35 @@ func (c *Client) UploadBinary(ctx context.Context, path string) (string, error) 
 	if err != nil {
 		return "", err
 	}
-	obs, err := c.binaries(ctx)
+	// Retried through a NATS node's loss: the upload is idempotent.
+	err = buckets.RetryWithin(ctx, 2*time.Minute, func(ctx context.Context) error { return c.upload(ctx, path, hash) })
+	return hash, err
+}
+
+// upload stores the file at path under hash unless it is there.
+func (c *Client) upload(ctx context.Context, path, hash string) error {
+	// Lookups get a few seconds: one sent while the cluster elects a
+	// leader was seen to go unanswered for good.
+	lctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	obs, err := c.binaries(lctx)
 	if err != nil {
-		return "", err
+		return err
 	}
-	if _, err := obs.GetInfo(ctx, hash); err == nil {
-		return hash, nil
+	if _, err := obs.GetInfo(lctx, hash); err == nil {
+		return nil
 	} else if !errors.Is(err, jetstream.ErrObjectNotFound) {
-		return "", fmt.Errorf("client: look up binary %s: %w", hash, err)
+		return fmt.Errorf("client: look up binary %s: %w", hash, err)
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return "", fmt.Errorf("client: %w", err)
+		return fmt.Errorf("client: %w", err)
 	}
 	defer f.Close()
 	if _, err := obs.Put(ctx, jetstream.ObjectMeta{Name: hash}, f); err != nil {
-		return "", fmt.Errorf("client: upload %s: %w", path, err)
+		return fmt.Errorf("client: upload %s: %w", path, err)
 	}
-	return hash, nil
+	return nil
 }
 
 // binaries opens (or creates) the binary bucket.

@@ -16,6 +16,7 @@ import (
 const (
 	DialTimeout    = 3 * time.Second // connecting to NATS
 	RequestTimeout = 5 * time.Second // one request to the coordinator
+	SubmitTimeout  = 30 * time.Second
 )
 
 var (
@@ -71,8 +72,13 @@ func (e *remoteError) Is(target error) bool {
 // call sends req as JSON on subj and decodes the reply into a Rep. The
 // reply's "error" field, if set, becomes the returned error.
 func call[Rep any](ctx context.Context, c *Client, subj string, req any) (Rep, error) {
+	return callWithin[Rep](ctx, c, subj, req, RequestTimeout)
+}
+
+// callWithin is call with a timeout other than RequestTimeout.
+func callWithin[Rep any](ctx context.Context, c *Client, subj string, req any, timeout time.Duration) (Rep, error) {
 	var rep Rep
-	err := rpc.Call(ctx, c.nc, subj, req, &rep, RequestTimeout)
+	err := rpc.Call(ctx, c.nc, subj, req, &rep, timeout)
 	var remote *rpc.RemoteError
 	switch {
 	case err == nil:
@@ -80,21 +86,32 @@ func call[Rep any](ctx context.Context, c *Client, subj string, req any) (Rep, e
 	case errors.As(err, &remote):
 		return rep, &remoteError{subject: subj, msg: remote.Msg}
 	}
-	return rep, c.requestError(subj, err)
+	return rep, c.requestError(subj, err, timeout)
 }
 
 // requestError explains a failed request. Only silence on the
 // coordinator's own subjects means the coordinator is unreachable.
-func (c *Client) requestError(subj string, err error) error {
+func (c *Client) requestError(subj string, err error, timeout time.Duration) error {
 	silent := errors.Is(err, nats.ErrNoResponders) || errors.Is(err, context.DeadlineExceeded) ||
 		errors.Is(err, nats.ErrTimeout)
 	switch {
 	case silent && strings.HasPrefix(subj, "spindle.coord."):
-		return fmt.Errorf("%w at %s: no reply on %s", ErrUnreachable, c.url, subj)
+		return &unreachable{msg: fmt.Sprintf("%v at %s: no reply on %s", ErrUnreachable, c.url, subj), cause: err}
 	case errors.Is(err, nats.ErrNoResponders):
 		return fmt.Errorf("client: nothing answers on %s", subj)
 	case silent:
-		return fmt.Errorf("client: no reply on %s within %v", subj, RequestTimeout)
+		return fmt.Errorf("client: no reply on %s within %v", subj, timeout)
 	}
 	return fmt.Errorf("client: request on %s: %w", subj, err)
 }
+
+// unreachable is ErrUnreachable for a request nobody answered; it keeps
+// the cause (nats.ErrNoResponders: nobody received it) for callers that
+// may send it again.
+type unreachable struct {
+	msg   string
+	cause error
+}
+
+func (e *unreachable) Error() string   { return e.msg }
+func (e *unreachable) Unwrap() []error { return []error{ErrUnreachable, e.cause} }

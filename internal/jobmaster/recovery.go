@@ -8,6 +8,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"spindle/internal/buckets"
 	"spindle/internal/proto"
 )
 
@@ -67,7 +68,7 @@ type recovery struct {
 // before anything else happens, so that a job master that dies at any
 // moment after leaves a record its successor can resume from.
 func openRecovery(ctx context.Context, js jetstream.JetStream, app string, clusterVCores int) (*recovery, error) {
-	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: proto.JobsBucket, Storage: jetstream.FileStorage, Replicas: proto.Replicas()})
+	kv, err := buckets.KV(ctx, js, proto.JobsBucket, proto.Replicas())
 	if err != nil {
 		return nil, fmt.Errorf("jobmaster: progress bucket: %w", err)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"spindle/dataflow"
+	"spindle/internal/buckets"
 	"spindle/internal/checkpoint"
 	"spindle/internal/proto"
 	"spindle/internal/rpc"
@@ -129,7 +130,12 @@ func start(ctx context.Context, cfg Config) (*master, error) {
 	if err := request(ctx, cfg.NC, proto.SubjAllocate, proto.AllocateRequest{AppID: cfg.AppID}, &alloc); err != nil {
 		return nil, fmt.Errorf("ask coordinator for cluster size: %w", err)
 	}
-	rec, err := openRecovery(ctx, js, cfg.AppID, alloc.ClusterVCores)
+	// JetStream steps are retried through a NATS node's loss (buckets.Retry).
+	var rec *recovery
+	err = buckets.Retry(ctx, func(ctx context.Context) (err error) {
+		rec, err = openRecovery(ctx, js, cfg.AppID, alloc.ClusterVCores)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -138,10 +144,14 @@ func start(ctx context.Context, cfg Config) (*master, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := shuffle.EnsureStream(ctx, js, cfg.AppID); err != nil {
+	if err := buckets.Retry(ctx, func(ctx context.Context) error { return shuffle.EnsureStream(ctx, js, cfg.AppID) }); err != nil {
 		return nil, err
 	}
-	ckpts, err := checkpoint.Bucket(ctx, js)
+	var ckpts jetstream.ObjectStore
+	err = buckets.Retry(ctx, func(ctx context.Context) (err error) {
+		ckpts, err = checkpoint.Bucket(ctx, js)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}

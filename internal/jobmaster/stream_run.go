@@ -16,6 +16,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"spindle/dataflow"
+	"spindle/internal/buckets"
 	"spindle/internal/checkpoint"
 	"spindle/internal/proto"
 	"spindle/internal/retry"
@@ -122,13 +123,17 @@ func startStream(ctx context.Context, cfg Config, opts StreamOptions) (*streamMa
 	}
 	m := &streamMaster{cfg: cfg, opts: opts, plan: plan, waitSave: map[int64]*nats.Msg{},
 		deploy: make(chan *nats.Msg, 256), events: make(chan *nats.Msg, 4096), points: make(chan *nats.Msg, 16), cevents: make(chan *nats.Msg, 256)}
-	if m.kv, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: proto.JobsBucket, Storage: jetstream.FileStorage, Replicas: proto.Replicas()}); err != nil {
-		return nil, fmt.Errorf("jobmaster: progress bucket: %w", err)
-	}
-	if m.saves, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: proto.SavepointsBucket, Storage: jetstream.FileStorage, Replicas: proto.Replicas()}); err != nil {
-		return nil, fmt.Errorf("jobmaster: savepoints bucket: %w", err)
-	}
-	if m.obj, err = checkpoint.Bucket(ctx, js); err != nil {
+	// JetStream steps are retried through a NATS node's loss (buckets.Retry).
+	if err := buckets.Retry(ctx, func(ctx context.Context) (err error) {
+		if m.kv, err = buckets.KV(ctx, js, proto.JobsBucket, proto.Replicas()); err != nil {
+			return fmt.Errorf("jobmaster: progress bucket: %w", err)
+		}
+		if m.saves, err = buckets.KV(ctx, js, proto.SavepointsBucket, proto.Replicas()); err != nil {
+			return fmt.Errorf("jobmaster: savepoints bucket: %w", err)
+		}
+		m.obj, err = checkpoint.Bucket(ctx, js)
+		return err
+	}); err != nil {
 		return nil, err
 	}
 	rec, fresh, err := m.load(ctx)

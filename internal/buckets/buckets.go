@@ -1,0 +1,101 @@
+// Package buckets opens the JetStream buckets the cluster's jobs share:
+// job progress, savepoints, checkpoints and logs. The coordinator creates
+// them at the start of each term with the cluster's replica count
+// (Shared); everyone else opens them, creating one only if it is missing.
+// Opening needs no JetStream meta operation: on a three-node cluster
+// with a node down, an R3 bucket can be opened but not created (there are
+// not three servers to place it on), and a job whose first step was to
+// create the buckets failed until the node came back.
+package buckets
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"spindle/internal/proto"
+	"spindle/internal/retry"
+)
+
+// KV opens the KV bucket name, creating it with replicas copies if it
+// does not exist.
+func KV(ctx context.Context, js jetstream.JetStream, name string, replicas int) (jetstream.KeyValue, error) {
+	kv, err := js.KeyValue(ctx, name)
+	if errors.Is(err, jetstream.ErrBucketNotFound) {
+		kv, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: name, Storage: jetstream.FileStorage, Replicas: max(replicas, 1)})
+	}
+	if err != nil {
+		return nil, fmt.Errorf("bucket %s: %w", name, err)
+	}
+	return kv, nil
+}
+
+// Objects opens the object store bucket name, creating it with replicas
+// copies if it does not exist.
+func Objects(ctx context.Context, js jetstream.JetStream, name string, replicas int) (jetstream.ObjectStore, error) {
+	obs, err := js.ObjectStore(ctx, name)
+	if errors.Is(err, jetstream.ErrBucketNotFound) {
+		obs, err = js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{Bucket: name, Storage: jetstream.FileStorage, Replicas: max(replicas, 1)})
+	}
+	if err != nil {
+		return nil, fmt.Errorf("bucket %s: %w", name, err)
+	}
+	return obs, nil
+}
+
+// Shared creates (or scales to replicas) the buckets jobs share.
+func Shared(ctx context.Context, js jetstream.JetStream, replicas int) error {
+	r := max(replicas, 1)
+	for _, name := range []string{proto.JobsBucket, proto.SavepointsBucket} {
+		if _, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: name, Storage: jetstream.FileStorage, Replicas: r}); err != nil {
+			return fmt.Errorf("bucket %s: %w", name, err)
+		}
+	}
+	for _, name := range []string{proto.CheckpointBucket, proto.LogsBucket} {
+		if _, err := js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{Bucket: name, Storage: jetstream.FileStorage, Replicas: r}); err != nil {
+			return fmt.Errorf("bucket %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// Stall is how long Retry keeps trying: longer than JetStream takes to
+// elect a new meta or stream leader after a node dies (4 to 9 s measured).
+const Stall = 30 * time.Second
+
+// Retry runs fn until it succeeds, fails otherwise than by a timeout, or
+// Stall has passed: on a cluster that just lost a node, JetStream answers
+// nothing for seconds while it elects new leaders. Each attempt gets at
+// most 5 s. fn must be safe to repeat.
+func Retry(ctx context.Context, fn func(context.Context) error) error {
+	return RetryWithin(ctx, 5*time.Second, fn)
+}
+
+// RetryWithin is Retry with attempts of at most each (an upload of a
+// large binary takes longer than 5 s).
+func RetryWithin(ctx context.Context, each time.Duration, fn func(context.Context) error) error {
+	var last error
+	err := retry.Do(ctx, Stall, retry.Backoff{Initial: 200 * time.Millisecond, Max: time.Second, Jitter: 0.2}, func(ctx context.Context) error {
+		actx, cancel := context.WithTimeout(ctx, each)
+		defer cancel()
+		last = fn(actx)
+		if last != nil && !stalled(last) {
+			return nil // not ours to retry: returned below
+		}
+		return last
+	}, nil)
+	if err != nil {
+		return err
+	}
+	return last
+}
+
+// stalled reports an error of a JetStream that did not answer in time.
+func stalled(err error) bool {
+	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrTimeout) ||
+		errors.Is(err, jetstream.ErrNoStreamResponse) || errors.Is(err, nats.ErrNoResponders)
+}
