@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -75,18 +74,9 @@ func (s *store) checkBinary(ctx context.Context, hash string) error {
 	if hash == "" {
 		return errors.New("binary hash is empty")
 	}
-	_, err := s.binaries.GetInfo(ctx, hash)
-	// On a replicated bucket a read may reach a follower that has not
-	// caught up with the client's upload of a moment ago (under a second
-	// in all: submissions are answered one at a time).
-	for wait := 50 * time.Millisecond; s.replicas > 1 && errors.Is(err, jetstream.ErrObjectNotFound) && wait <= 400*time.Millisecond; wait *= 2 {
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("checking binary %s: %w", hash, ctx.Err())
-		case <-time.After(wait):
-		}
-		_, err = s.binaries.GetInfo(ctx, hash)
-	}
+	_, err := buckets.Lagging(ctx, s.replicas, func(ctx context.Context) (*jetstream.ObjectInfo, error) {
+		return s.binaries.GetInfo(ctx, hash)
+	})
 	if errors.Is(err, jetstream.ErrObjectNotFound) {
 		return fmt.Errorf("binary %s is not in the object store %s", hash, proto.BinaryBucket)
 	}

@@ -115,18 +115,30 @@ func TestKill(t *testing.T) {
 // dir: the containers a worker started from its binary cache there.
 func processesUnder(t *testing.T, dir string) []string {
 	t.Helper()
-	procs, err := filepath.Glob("/proc/[0-9]*/cmdline")
-	if err != nil || len(procs) == 0 {
-		t.Skip("no /proc to look for processes in")
-	}
 	var pids []string
-	for _, p := range procs {
-		data, err := os.ReadFile(p)
-		if err == nil && strings.HasPrefix(string(data), dir) {
-			pids = append(pids, filepath.Base(filepath.Dir(p)))
+	for pid, cmdline := range cmdlines(t) {
+		if strings.HasPrefix(cmdline, dir) {
+			pids = append(pids, pid)
 		}
 	}
 	return pids
+}
+
+// cmdlines maps the PIDs of running processes to their command lines,
+// arguments separated by NULs. It skips the test without /proc.
+func cmdlines(t *testing.T) map[string]string {
+	t.Helper()
+	paths, err := filepath.Glob("/proc/[0-9]*/cmdline")
+	if err != nil || len(paths) == 0 {
+		t.Skip("no /proc to look for processes in")
+	}
+	m := make(map[string]string, len(paths))
+	for _, p := range paths {
+		if data, err := os.ReadFile(p); err == nil { // else it has exited
+			m[filepath.Base(filepath.Dir(p))] = string(data)
+		}
+	}
+	return m
 }
 
 // A job that builds a different pipeline in its executors than in its job

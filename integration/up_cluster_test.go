@@ -227,17 +227,9 @@ func (w *lineWriter) Write(p []byte) (int, error) {
 // (processesUnder finds only those). It skips the test without /proc.
 func processesNaming(t *testing.T, dir string) []string {
 	t.Helper()
-	paths, err := filepath.Glob("/proc/[0-9]*/cmdline")
-	if err != nil || len(paths) == 0 {
-		t.Skip("no /proc to look for processes in")
-	}
 	var found []string
-	for _, path := range paths {
-		data, err := os.ReadFile(path)
-		if err != nil {
-			continue // it has exited
-		}
-		if cmdline := string(bytes.ReplaceAll(data, []byte{0}, []byte{' '})); strings.Contains(cmdline, dir) {
+	for _, cmdline := range cmdlines(t) {
+		if cmdline = strings.ReplaceAll(cmdline, "\x00", " "); strings.Contains(cmdline, dir) {
 			found = append(found, cmdline)
 		}
 	}

@@ -3,7 +3,6 @@ package worker
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -140,20 +139,11 @@ func (f objectFetcher) Fetch(ctx context.Context, name string) (io.ReadCloser, e
 	if err != nil {
 		return nil, err
 	}
-	// On a replicated bucket a read may reach a follower that has not
-	// caught up with an upload made a moment ago: not found is retried
-	// for a moment.
-	for wait := 50 * time.Millisecond; ; wait *= 2 {
-		r, err := obs.Get(ctx, name)
-		if !errors.Is(err, jetstream.ErrObjectNotFound) || wait > 2*time.Second {
-			return r, err
-		}
-		select {
-		case <-ctx.Done():
-			return nil, err
-		case <-time.After(wait):
-		}
+	replicas := 1
+	if st, err := obs.Status(ctx); err == nil {
+		replicas = st.Replicas()
 	}
+	return buckets.Lagging(ctx, replicas, func(ctx context.Context) (jetstream.ObjectResult, error) { return obs.Get(ctx, name) })
 }
 
 // run heartbeats every interval and keeps the worker registered until ctx

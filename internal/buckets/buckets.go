@@ -99,3 +99,21 @@ func stalled(err error) bool {
 	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrTimeout) ||
 		errors.Is(err, jetstream.ErrNoStreamResponse) || errors.Is(err, nats.ErrNoResponders)
 }
+
+// Lagging runs get again while it reports jetstream.ErrObjectNotFound,
+// for under a second in all, when the bucket has more than one replica: a
+// read may then reach a follower that has not caught up with a write of
+// a moment ago (seen: a binary uploaded, then not found by the
+// coordinator). With one replica, not found is final at once.
+func Lagging[T any](ctx context.Context, replicas int, get func(context.Context) (T, error)) (T, error) {
+	v, err := get(ctx)
+	for wait := 50 * time.Millisecond; replicas > 1 && errors.Is(err, jetstream.ErrObjectNotFound) && wait <= 400*time.Millisecond; wait *= 2 {
+		select {
+		case <-ctx.Done():
+			return v, err
+		case <-time.After(wait):
+		}
+		v, err = get(ctx)
+	}
+	return v, err
+}
