@@ -421,7 +421,13 @@ func (m *streamMaster) onDeploy(msg *nats.Msg) StreamEffects {
 			rpc.Respond(h.msg, proto.DeployReply{})
 		}
 	}
-	m.held = append(kept, heldDeploy{msg: msg, req: req, since: time.Now()})
+	m.held = kept
+	if d := m.state.Redeploy(req.ContainerID, req.Ended); d != nil {
+		m.cfg.Logger.Info("deployment sent again (the first reply was lost)", "container", req.ContainerID, "epoch", d.Epoch, "index", d.Index)
+		rpc.Respond(msg, proto.DeployReply{Deployment: d})
+		return eff
+	}
+	m.held = append(m.held, heldDeploy{msg: msg, req: req, since: time.Now()})
 	return eff
 }
 

@@ -20,9 +20,10 @@ type StreamState struct {
 	restored    int64
 	parallelism int
 	rec         StreamRecord
-	gang        map[string]int  // container → index, of the running epoch
-	lost        map[string]bool // containers that ended: never in a gang
-	cancelled   time.Time       // when the last epoch's end was last announced
+	gang        map[string]int               // container → index, of the running epoch
+	parts       map[string]*proto.Deployment // container → its part of the running epoch
+	lost        map[string]bool              // containers that ended: never in a gang
+	cancelled   time.Time                    // when the last epoch's end was last announced
 	running     bool
 	finished    map[string]bool
 	failed      string // the job's failure, once it gives up
@@ -156,6 +157,7 @@ func (s *StreamState) Deploy(now time.Time, app, fingerprint string, asking []st
 	asking = slices.Sorted(slices.Values(asking))[:s.parallelism]
 	s.gang, s.running, s.finished, s.lastTrigger = map[string]int{}, true, map[string]bool{}, now
 	eff.Deploy = map[string]*proto.Deployment{}
+	s.parts = eff.Deploy
 	if s.rec.Last != nil {
 		s.restored = s.rec.Last.ID
 	}
@@ -166,6 +168,20 @@ func (s *StreamState) Deploy(now time.Time, app, fingerprint string, asking []st
 	}
 	eff.Persist = true
 	return eff
+}
+
+// Redeploy is container c's part of the running epoch when c asks again
+// without having run it (ended is the last epoch it ran): the reply that
+// carried the part was lost. That happens when the executor's request
+// timed out while the job master was held up (a save stalled for the
+// seconds a NATS node's loss takes) or while its connection moved to
+// another node. Without it the executor would ask for ever and the
+// epoch would wait for it for ever.
+func (s *StreamState) Redeploy(c string, ended int) *proto.Deployment {
+	if !s.running || ended >= s.rec.Epoch {
+		return nil
+	}
+	return s.parts[c]
 }
 
 // Tick triggers a checkpoint when one is due and fails one that timed out.
@@ -339,7 +355,7 @@ func (s *StreamState) Restart(reason string) StreamEffects {
 		s.failed = fmt.Sprintf("restarted %d times; last failure: %s", s.policy.MaxRestarts, reason)
 	}
 	s.rec.Epoch++
-	s.running, s.gang, s.finished, s.staged, s.stopAfter = false, nil, nil, nil, 0
+	s.running, s.gang, s.parts, s.finished, s.staged, s.stopAfter = false, nil, nil, nil, nil, 0
 	return eff
 }
 
@@ -355,7 +371,7 @@ func (s *StreamState) fail(reason string) StreamEffects {
 	}
 	s.failed = reason
 	s.rec.Epoch++
-	s.running, s.gang, s.finished, s.staged, s.stopAfter = false, nil, nil, nil, 0
+	s.running, s.gang, s.parts, s.finished, s.staged, s.stopAfter = false, nil, nil, nil, nil, 0
 	return eff
 }
 

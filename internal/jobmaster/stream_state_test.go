@@ -52,6 +52,30 @@ func TestStreamGangSkipsLostExecutors(t *testing.T) {
 	}
 }
 
+// A part is sent again only to a gang member that has not run it: one
+// that ran it and asks again ended it (a restart), and none is sent
+// between epochs.
+func TestStreamRedeployOnlyAPartNotRun(t *testing.T) {
+	s := windowedCount(t)
+	eff := deploy(s, "c1", "c2")
+	if d := s.Redeploy("c1", 0); d == nil || d != eff.Deploy["c1"] {
+		t.Fatalf("c1 asked again before running epoch 1: got %+v, want its part %+v", d, eff.Deploy["c1"])
+	}
+	if d := s.Redeploy("c3", 0); d != nil {
+		t.Errorf("c3 is not in the gang but got %+v", d)
+	}
+	if d := s.Redeploy("c1", 1); d != nil {
+		t.Errorf("c1 ran epoch 1 and got it again: %+v", d)
+	}
+	s.Ended("c1", 1)
+	if s.Running() {
+		t.Fatal("c1 ended epoch 1 before its subtasks finished, and the epoch runs on")
+	}
+	if d := s.Redeploy("c2", 0); d != nil {
+		t.Errorf("between epochs c2 got %+v", d)
+	}
+}
+
 // Between epochs the job master repeats the cancellation of the last
 // one every second, since an executor may have missed it; a running
 // epoch is not cancelled.
