@@ -14,6 +14,7 @@ import (
 
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nkeys"
 
 	"spindle/internal/rpc"
 )
@@ -27,17 +28,29 @@ type bus struct {
 	// clustered is set when the embedded server is one node of a
 	// cluster: its connections are not all the cluster's.
 	clustered bool
+	// sys is a connection to the embedded server in the system account,
+	// when clustered: it moves the JetStream meta leadership (see
+	// keepLeadersAway).
+	sys *nats.Conn
 }
 
 // connect embeds a NATS server with JetStream, or dials cfg.NATSURL.
 func connect(ctx context.Context, cfg Config) (*bus, error) {
 	b := &bus{url: cfg.NATSURL, clustered: len(cfg.Routes) > 0}
 	if b.url == "" {
-		srv, url, err := embed(cfg)
+		srv, url, sys, err := embed(cfg)
 		if err != nil {
 			return nil, err
 		}
 		b.srv, b.url = srv, url
+		if sys != nil {
+			pub, _ := sys.PublicKey()
+			if b.sys, err = nats.Connect(url, nats.Name("spindle-coordinator-system"), nats.InProcessServer(srv),
+				nats.Nkey(pub, sys.Sign), nats.MaxReconnects(-1)); err != nil {
+				b.close()
+				return nil, fmt.Errorf("coordinator: system account connection: %w", err)
+			}
+		}
 	}
 	nc, err := nats.Connect(b.url, nats.Name("spindle-coordinator"), nats.MaxReconnects(-1), rpc.LogAsyncErrors(cfg.Logger), rpc.Failover(),
 		nats.Timeout(5*time.Second))
@@ -57,11 +70,14 @@ var ErrListen = errors.New("coordinator: cannot listen")
 // embed starts a NATS server with JetStream storing under DataDir/nats. A
 // port in use is reported at once: the server itself would only fail to
 // become ready. With cfg.Routes the server joins the cluster "spindle"
-// through them, listening for routes on cfg.ClusterListen.
-func embed(cfg Config) (*server.Server, string, error) {
+// through them, listening for routes on cfg.ClusterListen, and sys is the
+// key of the one user of its system account (made for this process, never
+// written down); every other client is let in as before, without
+// credentials, in the global account.
+func embed(cfg Config) (srv *server.Server, url string, sys nkeys.KeyPair, err error) {
 	host, port, err := listenAddr(cfg.Listen)
 	if err != nil {
-		return nil, "", err
+		return nil, "", nil, err
 	}
 	opts := &server.Options{
 		ServerName: "spindle-coordinator",
@@ -78,26 +94,39 @@ func embed(cfg Config) (*server.Server, string, error) {
 	if len(cfg.Routes) > 0 {
 		chost, cport, err := listenAddr(cfg.ClusterListen)
 		if err != nil {
-			return nil, "", fmt.Errorf("%w (cluster)", err)
+			return nil, "", nil, fmt.Errorf("%w (cluster)", err)
 		}
 		opts.Cluster = server.ClusterOpts{Name: "spindle", Host: chost, Port: cport}
 		opts.Routes = server.RoutesFromStr(strings.Join(cfg.Routes, ","))
 		if len(opts.Routes) != len(cfg.Routes) {
-			return nil, "", fmt.Errorf("coordinator: bad route in %q: want nats://host:port", cfg.Routes)
+			return nil, "", nil, fmt.Errorf("coordinator: bad route in %q: want nats://host:port", cfg.Routes)
 		}
+		if sys, err = nkeys.CreateUser(); err != nil {
+			return nil, "", nil, fmt.Errorf("coordinator: system account key: %w", err)
+		}
+		pub, _ := sys.PublicKey()
+		acc := server.NewAccount(server.DEFAULT_SYSTEM_ACCOUNT)
+		opts.Accounts, opts.SystemAccount = []*server.Account{acc}, acc.Name
+		opts.Nkeys = []*server.NkeyUser{{Nkey: pub, Account: acc}}
+		// Clients without credentials are let in as anyone.
+		opts.Users, opts.NoAuthUser = []*server.User{{Username: anyone}}, anyone
 	}
-	srv, err := server.NewServer(opts)
+	srv, err = server.NewServer(opts)
 	if err != nil {
-		return nil, "", fmt.Errorf("coordinator: nats server: %w", err)
+		return nil, "", nil, fmt.Errorf("coordinator: nats server: %w", err)
 	}
 	srv.SetLoggerV2(natsLogger{cfg.Logger}, false, false, false)
 	srv.Start()
 	if !srv.ReadyForConnections(10 * time.Second) {
 		srv.Shutdown()
-		return nil, "", fmt.Errorf("coordinator: nats server did not start on %s", cfg.Listen)
+		return nil, "", nil, fmt.Errorf("coordinator: nats server did not start on %s", cfg.Listen)
 	}
-	return srv, clientURL(srv.Addr()), nil
+	return srv, clientURL(srv.Addr()), sys, nil
 }
+
+// anyone is the user of clients that bring no credentials, on a server
+// that has a system account user.
+const anyone = "spindle"
 
 // listenAddr splits addr into the embedded server's host and port, and
 // checks that the port is free (any port if addr's is 0).
@@ -155,6 +184,9 @@ func clientURL(addr net.Addr) string {
 }
 
 func (b *bus) close() {
+	if b.sys != nil {
+		b.sys.Close()
+	}
 	if b.nc != nil {
 		b.nc.Close()
 	}
@@ -171,7 +203,15 @@ type natsLogger struct{ log *slog.Logger }
 func (l natsLogger) Noticef(format string, v ...any) {
 	l.log.Debug("nats: " + fmt.Sprintf(format, v...))
 }
-func (l natsLogger) Warnf(format string, v ...any) { l.log.Warn("nats: " + fmt.Sprintf(format, v...)) }
+func (l natsLogger) Warnf(format string, v ...any) {
+	msg := fmt.Sprintf(format, v...)
+	if strings.HasPrefix(msg, "Plaintext passwords detected") {
+		// Said of embed's user anyone, who has no password: it stands
+		// for clients without credentials.
+		return
+	}
+	l.log.Warn("nats: " + msg)
+}
 func (l natsLogger) Fatalf(format string, v ...any) {
 	l.log.Error("nats: " + fmt.Sprintf(format, v...))
 }

@@ -227,6 +227,9 @@ func (el *election) lead(ctx context.Context, term *lease.Term, ready func()) er
 	el.front.set(sh)
 	defer el.front.set(nil)
 	ready()
+	if el.bus.srv != nil && el.bus.clustered {
+		wg.Go(func() { keepLeadersAway(tctx, el.bus.nc, el.bus.sys, el.bus.srv, log) })
+	}
 	waitReload := sh.watchReload(tctx, cfg)
 	sh.loop(tctx)
 	waitReload()

@@ -192,11 +192,9 @@ func (sh *shell) wait() { sh.wg.Wait() }
 func (sh *shell) recover(ctx context.Context) error {
 	var nodes []proto.Node
 	var apps []proto.App
-	// Reads that fail (a stream electing a leader) are retried while the
-	// term lasts.
+	// Reads that fail (a stream electing a leader) or stall (see
+	// loadAll) are retried while the term lasts.
 	err := retry.Do(ctx, -1, retry.Backoff{Initial: 100 * time.Millisecond, Max: time.Second}, func(ctx context.Context) error {
-		ctx, cancel := context.WithTimeout(ctx, 2*time.Second) // JetStream's default wait is 5 s
-		defer cancel()
 		var err error
 		if nodes, err = sh.store.loadNodes(ctx); err != nil {
 			return fmt.Errorf("coordinator: loading nodes: %w", err)

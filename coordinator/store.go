@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -37,22 +38,17 @@ func openStore(ctx context.Context, nc *nats.Conn, replicas int) (*store, error)
 		return nil, fmt.Errorf("coordinator: jetstream: %w", err)
 	}
 	s := &store{js: js, replicas: max(replicas, 1)}
-	if s.binaries, err = js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{
-		Bucket: proto.BinaryBucket, Description: "Spindle job binaries by SHA-256",
-		Replicas: max(replicas, 1), Storage: jetstream.FileStorage,
-	}); err != nil {
-		return nil, fmt.Errorf("coordinator: object store %s: %w", proto.BinaryBucket, err)
+	if s.binaries, err = buckets.MakeObjects(ctx, js, proto.BinaryBucket, replicas); err != nil {
+		return nil, fmt.Errorf("coordinator: %w", err)
 	}
 	if err := buckets.Shared(ctx, js, replicas); err != nil {
 		return nil, fmt.Errorf("coordinator: %w", err)
 	}
-	if s.apps, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: proto.AppsBucket,
-		Replicas: max(replicas, 1), Storage: jetstream.FileStorage}); err != nil {
-		return nil, fmt.Errorf("coordinator: kv %s: %w", proto.AppsBucket, err)
+	if s.apps, err = buckets.MakeKV(ctx, js, proto.AppsBucket, replicas); err != nil {
+		return nil, fmt.Errorf("coordinator: %w", err)
 	}
-	if s.nodes, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: proto.NodesBucket,
-		Replicas: max(replicas, 1), Storage: jetstream.FileStorage}); err != nil {
-		return nil, fmt.Errorf("coordinator: kv %s: %w", proto.NodesBucket, err)
+	if s.nodes, err = buckets.MakeKV(ctx, js, proto.NodesBucket, replicas); err != nil {
+		return nil, fmt.Errorf("coordinator: %w", err)
 	}
 	return s, nil
 }
@@ -115,22 +111,31 @@ func (s *store) loadNodes(ctx context.Context) ([]proto.Node, error) {
 
 // loadAll decodes every record of a bucket but its fence. It reads
 // through a watcher (an ordered consumer on the stream), not Gets, which
-// a follower may serve stale.
+// a follower may serve stale. It gives up once nothing came for
+// loadIdle (the consumer cannot be made: just after a NATS node's loss,
+// one may be placed on the lost node), however long a large state takes
+// to read.
 func loadAll[T any](ctx context.Context, kv jetstream.KeyValue) ([]T, error) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	stalled := fmt.Errorf("nothing read for %v", loadIdle)
+	idle := time.AfterFunc(loadIdle, func() { cancel(stalled) })
+	defer idle.Stop()
 	w, err := kv.WatchAll(ctx, jetstream.IgnoreDeletes())
 	if err != nil {
-		return nil, fmt.Errorf("kv watch %s: %w", kv.Bucket(), err)
+		return nil, fmt.Errorf("kv watch %s: %w", kv.Bucket(), errors.Join(err, context.Cause(ctx)))
 	}
 	defer w.Stop()
 	var out []T
 	for {
 		select {
 		case <-ctx.Done():
-			return out, fmt.Errorf("kv load %s: %w", kv.Bucket(), ctx.Err())
+			return out, fmt.Errorf("kv load %s: %w", kv.Bucket(), context.Cause(ctx))
 		case e := <-w.Updates():
 			if e == nil {
 				return out, nil // the initial values are all in
 			}
+			idle.Reset(loadIdle)
 			if e.Key() == lease.FenceKey {
 				continue
 			}
@@ -142,6 +147,10 @@ func loadAll[T any](ctx context.Context, kv jetstream.KeyValue) ([]T, error) {
 		}
 	}
 }
+
+// loadIdle is how long loadAll waits for its watcher's next record. It
+// takes milliseconds on a healthy cluster.
+const loadIdle = 500 * time.Millisecond
 
 // deleteStream deletes a JetStream stream; a missing one is fine.
 func (s *store) deleteStream(ctx context.Context, name string) error {

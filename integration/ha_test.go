@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -9,6 +10,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 
 	"spindle/internal/proto"
 )
@@ -204,6 +208,12 @@ func TestHAKillLeaderAndNATSNode(t *testing.T) {
 	app2, out2 := slowJob(t, h.cluster, "20ms", "1ms")
 	before = h.midJob(t, app2)
 	_, co := h.leader(t, 10*time.Second, "")
+	// The leader hands the NATS leadership of the state streams to the
+	// other nodes (once all three are current), so that losing its
+	// machine costs the lease's TTL and not stream elections too.
+	h.waitFor(t, 30*time.Second, "the state streams led off "+co.name, func() bool {
+		return len(streamsLedBy(t, h.url, co.name)) == 0
+	})
 	killed := time.Now()
 	co.proc.cmd.Process.Signal(syscall.SIGKILL)
 	co.proc.wait(t, 10*time.Second)
@@ -309,6 +319,31 @@ func TestHAKillLeaderStreaming(t *testing.T) {
 	}
 	t.Logf("streaming job finished through the failover from %s to %s (epoch %d); executions restored from a checkpoint: %d",
 		co.name, lead.Name, lead.Epoch, restarts)
+}
+
+// streamsLedBy returns the coordinator state streams whose NATS leader is
+// server.
+func streamsLedBy(t *testing.T, url, server string) []string {
+	t.Helper()
+	nc, err := nats.Connect(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var led []string
+	for _, name := range []string{proto.LeaseBucket, proto.AppsBucket, proto.NodesBucket} {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		s, err := js.Stream(ctx, "KV_"+name)
+		cancel()
+		if err != nil || s.CachedInfo().Cluster == nil || s.CachedInfo().Cluster.Leader == server {
+			led = append(led, name)
+		}
+	}
+	return led
 }
 
 // lastLine returns the last line of log containing any of subs.

@@ -49,18 +49,68 @@ func Objects(ctx context.Context, js jetstream.JetStream, name string, replicas 
 
 // Shared creates (or scales to replicas) the buckets jobs share.
 func Shared(ctx context.Context, js jetstream.JetStream, replicas int) error {
-	r := max(replicas, 1)
 	for _, name := range []string{proto.JobsBucket, proto.SavepointsBucket} {
-		if _, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: name, Storage: jetstream.FileStorage, Replicas: r}); err != nil {
-			return fmt.Errorf("bucket %s: %w", name, err)
+		if _, err := MakeKV(ctx, js, name, replicas); err != nil {
+			return err
 		}
 	}
 	for _, name := range []string{proto.CheckpointBucket, proto.LogsBucket} {
-		if _, err := js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{Bucket: name, Storage: jetstream.FileStorage, Replicas: r}); err != nil {
-			return fmt.Errorf("bucket %s: %w", name, err)
+		if _, err := MakeObjects(ctx, js, name, replicas); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// MakeKV opens the KV bucket name with replicas copies: it creates the
+// bucket if it is missing and scales it if it has another count. A bucket
+// as wanted is only opened, which takes its stream's leader and not the
+// JetStream meta leader: a coordinator taking over after a NATS node's
+// loss would otherwise wait for the meta group's election (4–9 s) on
+// every bucket, even when it has nothing to change.
+func MakeKV(ctx context.Context, js jetstream.JetStream, name string, replicas int) (jetstream.KeyValue, error) {
+	err := ensure(ctx, js, "KV_"+name, replicas, func(ctx context.Context, r int) error {
+		_, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: name, Storage: jetstream.FileStorage, Replicas: r})
+		return err
+	})
+	var kv jetstream.KeyValue
+	if err == nil {
+		kv, err = js.KeyValue(ctx, name)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("bucket %s: %w", name, err)
+	}
+	return kv, nil
+}
+
+// MakeObjects is MakeKV for an object store bucket.
+func MakeObjects(ctx context.Context, js jetstream.JetStream, name string, replicas int) (jetstream.ObjectStore, error) {
+	err := ensure(ctx, js, "OBJ_"+name, replicas, func(ctx context.Context, r int) error {
+		_, err := js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{Bucket: name, Storage: jetstream.FileStorage, Replicas: r})
+		return err
+	})
+	var obs jetstream.ObjectStore
+	if err == nil {
+		obs, err = js.ObjectStore(ctx, name)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("bucket %s: %w", name, err)
+	}
+	return obs, nil
+}
+
+// ensure runs create unless stream exists with replicas copies.
+func ensure(ctx context.Context, js jetstream.JetStream, stream string, replicas int, create func(context.Context, int) error) error {
+	r := max(replicas, 1)
+	s, err := js.Stream(ctx, stream)
+	switch {
+	case errors.Is(err, jetstream.ErrStreamNotFound):
+	case err != nil:
+		return err
+	case s.CachedInfo().Config.Replicas == r:
+		return nil
+	}
+	return create(ctx, r)
 }
 
 // Stall is how long Retry keeps trying: longer than JetStream takes to
