@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"spindle/internal/proto"
@@ -56,12 +55,8 @@ func TestCheckpointRestoreAfterKill(t *testing.T) {
 // application's first map task.
 func hasCheckpoint(t *testing.T, url, app string) bool {
 	t.Helper()
-	nc, err := nats.Connect(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, _ := jetstream.New(nc)
+	js, done := jetStream(t, url)
+	defer done()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	obj, err := js.ObjectStore(ctx, proto.CheckpointBucket)

@@ -11,9 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
-
 	"spindle/internal/proto"
 )
 
@@ -325,15 +322,8 @@ func TestHAKillLeaderStreaming(t *testing.T) {
 // server.
 func streamsLedBy(t *testing.T, url, server string) []string {
 	t.Helper()
-	nc, err := nats.Connect(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	js, done := jetStream(t, url)
+	defer done()
 	var led []string
 	for _, name := range []string{proto.LeaseBucket, proto.AppsBucket, proto.NodesBucket} {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

@@ -13,6 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
 	"spindle/internal/proto"
 )
 
@@ -97,6 +100,20 @@ type cluster struct {
 }
 
 // freePort returns a loopback port that was free a moment ago.
+// jetStream connects to the cluster at url; done closes the connection.
+func jetStream(t *testing.T, url string) (js jetstream.JetStream, done func()) {
+	t.Helper()
+	nc, err := nats.Connect(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if js, err = jetstream.New(nc); err != nil {
+		nc.Close()
+		t.Fatal(err)
+	}
+	return js, nc.Close
+}
+
 func freePort(t *testing.T) int {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")

@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"spindle/internal/proto"
@@ -221,15 +220,8 @@ func TestLostShuffleBatchRerunsProducer(t *testing.T) {
 // wrote to the application's shuffle stream.
 func deleteOneBatch(t *testing.T, url, app, attempt string) {
 	t.Helper()
-	nc, err := nats.Connect(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	js, done := jetStream(t, url)
+	defer done()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	stream, err := js.Stream(ctx, proto.ShuffleStream(app))

@@ -16,7 +16,6 @@ import (
 	"time"
 	"unicode"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"spindle/internal/proto"
@@ -128,15 +127,8 @@ type jsCluster struct {
 
 func startJSCluster(t *testing.T) *jsCluster {
 	c := startCluster(t, 2)
-	nc, err := nats.Connect(c.url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	js, done := jetStream(t, c.url)
+	t.Cleanup(done)
 	return &jsCluster{c, js}
 }
 
