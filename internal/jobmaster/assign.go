@@ -101,6 +101,7 @@ func (s *State) start(now time.Time, t *task, containerID, workerID string) *pro
 	s.owner[id] = t
 	s.attempts = append(s.attempts, proto.Attempt{
 		Task: t.name(), ID: id, Attempt: t.attempts, ContainerID: containerID, WorkerID: workerID, State: proto.AttemptRunning,
+		Started: now,
 	})
 	return s.spec(t, id)
 }

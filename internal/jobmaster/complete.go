@@ -45,7 +45,7 @@ func (s *State) complete(now time.Time, res proto.TaskResult, lost bool) Outcome
 	}
 	s.end(t, a.id)
 	rec := &s.attempts[s.byID[a.id]]
-	rec.Counters = res.Counters
+	rec.Counters, rec.Ended = res.Counters, now
 	if res.Error != "" {
 		rec.State, rec.Error = proto.AttemptFailed, res.Error
 		if res.Fatal {
@@ -63,7 +63,7 @@ func (s *State) complete(now time.Time, res proto.TaskResult, lost bool) Outcome
 		return Outcome{Discard: res.Staged}
 	}
 	t.committed, t.took, t.prefixes = a.id, now.Sub(a.start), res.Prefixes
-	return Outcome{Committed: true, Commit: res.Staged, Cancel: s.cancelOthers(t)}
+	return Outcome{Committed: true, Commit: res.Staged, Cancel: s.cancelOthers(now, t)}
 }
 
 func (s *State) end(t *task, id string) {
@@ -72,12 +72,12 @@ func (s *State) end(t *task, id string) {
 }
 
 // cancelOthers stops the attempts of t still running after it committed.
-func (s *State) cancelOthers(t *task) []Cancel {
+func (s *State) cancelOthers(now time.Time, t *task) []Cancel {
 	var out []Cancel
 	for id, a := range t.running {
 		s.end(t, id)
 		rec := &s.attempts[s.byID[id]]
-		rec.State, rec.Error = proto.AttemptKilled, "another attempt committed first"
+		rec.State, rec.Error, rec.Ended = proto.AttemptKilled, "another attempt committed first", now
 		out = append(out, Cancel{AttemptID: id, ContainerID: a.container})
 	}
 	return out

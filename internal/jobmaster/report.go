@@ -13,7 +13,7 @@ import (
 func (s *State) Report() proto.AppReport {
 	r := proto.AppReport{AppID: s.appID, Tasks: slices.Clone(s.attempts)}
 	for i, st := range s.plan.Stages {
-		ps := proto.Stage{ID: st.ID, Name: st.Name, Tasks: len(s.tasks[i]), Progress: 1}
+		ps := proto.Stage{ID: st.ID, Name: st.Name, Tasks: len(s.tasks[i]), Progress: 1, Parents: st.Deps}
 		sum := 0.0
 		for _, t := range s.tasks[i] {
 			if t.committed != "" {

@@ -556,7 +556,7 @@ func (m *streamMaster) report() proto.AppReport {
 		r.Waiting = fmt.Sprintf("a gang of %d executors (epoch %d)", m.state.parallelism, m.state.Epoch())
 	}
 	for _, st := range m.plan.Stages {
-		ps := proto.Stage{ID: st.ID, Name: strings.Replace(st.Name, "map(", "stream(", 1), Tasks: m.state.parallelism}
+		ps := proto.Stage{ID: st.ID, Name: strings.Replace(st.Name, "map(", "stream(", 1), Tasks: m.state.parallelism, Parents: st.Deps}
 		for i := range m.state.parallelism {
 			if m.state.finished[fmt.Sprintf("%s#%d", m.cfg.Graph.Node(st.Root).Name, i)] {
 				ps.Done++

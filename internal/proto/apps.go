@@ -182,6 +182,9 @@ type Stage struct {
 	Done     int     `json:"done"`
 	Running  int     `json:"running"`
 	Progress float64 `json:"progress"` // 0..1
+	// Parents are the stages whose output this stage reads: the edges of
+	// the job's stage graph, which the web UI draws.
+	Parents []int `json:"parents,omitempty"`
 }
 
 // Attempt is one attempt of one task.
@@ -196,6 +199,11 @@ type Attempt struct {
 	// Counters are the attempt's counts once it ended: records and bytes
 	// read and written, checkpoints taken, bytes skipped by a restore.
 	Counters map[string]int64 `json:"counters,omitempty"`
+	// Started is when the job master gave the attempt to its executor;
+	// Ended, once it is no longer RUNNING, when its result (or its loss)
+	// reached the job master.
+	Started time.Time `json:"started,omitzero"`
+	Ended   time.Time `json:"ended,omitzero"`
 }
 
 // Attempt states.
